@@ -1,0 +1,105 @@
+// The one narrow boundary between the host and the sandbox. Both sides compile against these types;
+// only copied values cross (strings, numbers, plain objects, ArrayBuffers), never references.
+// This file must stay free of imports and runtime code: the sandbox bundle includes it as types only.
+
+/** An invocation's kind decides what a handler's return value means. */
+export type FunctionKind = 'insert' | 'destination'
+
+export type LogLevel = 'log' | 'info' | 'warn' | 'error' | 'debug'
+export interface LogLine {
+  level: LogLevel
+  message: string
+}
+
+/** A thrown value, flattened inside the sandbox. `type` is the error class used for classification. */
+export interface ThrownInfo {
+  type: string
+  name: string
+  message: string
+  stack?: string
+}
+
+/**
+ * One event's outcome as the sandbox reports it (JSON-encoded inside `done`).
+ * f: forwarded (insert), v: delivered with a value (destination), d: dropped, x: failed.
+ */
+export type SandboxItem =
+  | { o: 'f'; e: unknown }
+  | { o: 'v'; v?: unknown }
+  | { o: 'd'; by: 'return' | 'DropEvent'; m?: string }
+  | { o: 'x'; err: ThrownInfo }
+
+/** Outcome of a whole onBatch call: its items, or one error that fails the batch. */
+export type SandboxBatch = { items: (SandboxItem | null)[] } | { err: ThrownInfo }
+
+/** What user code asks the host to fetch. */
+export interface BridgeRequest {
+  url: string
+  method: string
+  headers: [string, string][]
+  body?: ArrayBuffer
+  redirect: 'follow' | 'manual' | 'error'
+}
+export interface BridgeResponse {
+  url: string
+  status: number
+  statusText: string
+  redirected: boolean
+  headers: [string, string][]
+  body: ArrayBuffer
+}
+export interface BridgeFailure {
+  name: string
+  message: string
+  code?: string
+}
+
+/** Parsed URL components as Node's URL reports them. */
+export interface UrlParts {
+  href: string
+  origin: string
+  protocol: string
+  username: string
+  password: string
+  host: string
+  hostname: string
+  port: string
+  pathname: string
+  search: string
+  hash: string
+}
+
+/** A host answer that may have failed: never a thrown host error (it would carry host stack frames). */
+export type HostAnswer<T> = { ok: true; value: T } | { ok: false; name: string; message: string }
+
+export type AsyncCallKind = 'fetch' | 'subtle'
+
+/** Host functions the sandbox may call. Each is an ivm.Callback the prelude keeps in a closure. */
+export interface HostBridge {
+  /** Reports an invocation's result: a JSON-encoded SandboxItem or SandboxBatch, and its captured logs. */
+  done(invocationId: number, payloadJson: string, logs: LogLine[] | undefined): void
+  /** Starts an asynchronous host call; the host later enters `settle`. Returns an error message when refused. */
+  start(invocationId: number, callId: number, kind: AsyncCallKind, payload: unknown): string | undefined
+  /** Starts a host timer; the host later enters `fire`. Returns an error message when refused. */
+  timer(invocationId: number, timerId: number, delayMs: number): string | undefined
+  cancelTimer(timerId: number): void
+  /** Synchronous host services: URL parsing, hashing, ciphers, randomness. */
+  sync(op: string, args: unknown[]): HostAnswer<unknown>
+}
+
+/** Entry points the sandbox gives the host, in this order, from its boot function. */
+export interface SandboxEntries {
+  invoke(invocationId: number, kind: FunctionKind, batch: boolean, input: unknown, settings: unknown): void
+  settle(invocationId: number, callId: number, ok: boolean, value: unknown): void
+  fire(invocationId: number, timerId: number): boolean
+  /** Abandons an invocation (its deadline passed); returns the items of a per-event batch finished so far. */
+  end(invocationId: number): string | undefined
+}
+
+/** Facts the host tells the sandbox at boot. */
+export interface BootInfo {
+  hashes: string[]
+  ciphers: string[]
+  maxLogBytes: number
+  maxResultBytes: number
+}

@@ -1,0 +1,364 @@
+// One loaded function: its isolate (rebuilt when it faults), the invocations in flight, and the host side
+// of their timers and requests. The host drives every entry into the sandbox, so each is bounded by the
+// invocation's deadline; nothing runs in the isolate unless the host let it in.
+import type { AsyncCallKind, BootInfo, FunctionKind, HostBridge, LogLine } from './bridge.js'
+import { checkRequest, performFetch, BridgeError } from './fetch-bridge.js'
+import { HostServices } from './host-services.js'
+import type { ResolvedOptions, HostFetch } from './options.js'
+import { hostError } from './outcomes.js'
+import { parseSandboxPayload, toBatchResult, toEventResult, type ParsedPayload } from './payload.js'
+import type { BatchResult, ErrorInfo, InvocationResult, RequestRecord } from './result.js'
+import { CloneError, SandboxIsolate, isFault, type SandboxFault } from './sandbox-isolate.js'
+
+const MAX_TIMERS_PER_INVOCATION = 1000
+/** Budget for the small entries the host makes on its own behalf (abandoning an invocation). */
+const HOUSEKEEPING_MS = 100
+
+interface Invocation {
+  readonly id: number
+  readonly batch: boolean
+  readonly input: unknown
+  readonly startedAt: number
+  readonly deadlineAt: number
+  readonly requestLimit: number
+  readonly requests: RequestRecord[]
+  readonly abort: AbortController
+  readonly timers: Map<number, NodeJS.Timeout>
+  /** The isolate generation the invocation runs in; a rebuilt isolate knows nothing of it. */
+  readonly generation: number
+  timersStarted: number
+  requestsInFlight: number
+  deadline?: NodeJS.Timeout
+  settle: (payload: ParsedPayload | ErrorInfo, logs: LogLine[] | undefined) => void
+  promise: Promise<InvocationResult | BatchResult>
+  finished: boolean
+}
+
+export interface FunctionContext {
+  code: string
+  filename: string
+  kind: FunctionKind
+  options: ResolvedOptions
+  fetch: HostFetch
+  boot: BootInfo
+  onCatastrophicError: (message: string) => void
+  onDispose: (fn: LoadedFunction) => void
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+export class LoadedFunction {
+  readonly kind: FunctionKind
+  readonly name: string
+  readonly #ctx: FunctionContext
+  readonly #services = new HostServices()
+  readonly #invocations = new Map<number, Invocation>()
+  /** Host timer id -> invocation, so cancelTimer from the sandbox finds its timer. */
+  readonly #timerOwners = new Map<number, Invocation>()
+  #sandbox: SandboxIsolate | undefined
+  #generation = 0
+  #nextId = 1
+  #disposed = false
+  /** Set while loading: host calls made then belong to no invocation. */
+  #loading = false
+
+  constructor(ctx: FunctionContext) {
+    this.#ctx = ctx
+    this.kind = ctx.kind
+    this.name = ctx.filename.replace(/\.js$/, '')
+    this.#sandbox = this.#build()
+  }
+
+  /** Handler names the code defines, such as onTrack and onBatch. */
+  get handlers(): string[] {
+    return [...(this.#sandbox?.handlers ?? [])]
+  }
+
+  /** What the code logged while loading. */
+  get loadLogs(): LogLine[] {
+    return this.#sandbox?.loadLogs ?? []
+  }
+
+  /** How many times the isolate was rebuilt after a fault (for tests and metrics). */
+  get rebuilds(): number {
+    return this.#generation - 1
+  }
+
+  heapUsed(): number {
+    return this.#sandbox?.heapUsed() ?? 0
+  }
+
+  #build(): SandboxIsolate {
+    this.#loading = true
+    try {
+      const sandbox = new SandboxIsolate({
+        code: this.#ctx.code,
+        filename: this.#ctx.filename,
+        memoryMb: this.#ctx.options.memoryMb,
+        loadTimeoutMs: this.#ctx.options.timeoutMs,
+        boot: this.#ctx.boot,
+        bridge: this.#bridge(),
+        onCatastrophicError: this.#ctx.onCatastrophicError,
+      })
+      this.#generation++
+      return sandbox
+    } finally {
+      this.#loading = false
+    }
+  }
+
+  #bridge(): HostBridge {
+    // Each callback returns, never throws: a host exception would carry host stack frames into the sandbox.
+    return {
+      done: (id, payload, logs) => this.#done(id, payload, logs),
+      start: (id, callId, kind, payload) => this.#start(id, callId, kind, payload),
+      timer: (id, timerId, delayMs) => this.#timer(id, timerId, delayMs),
+      cancelTimer: (timerId) => this.#cancelTimer(timerId),
+      sync: (op, args) => this.#services.sync(op, args),
+    }
+  }
+
+  /** Runs one event through its handler. Resolves for anything user code does. */
+  invoke(event: Record<string, unknown>, settings: Record<string, unknown> = {}): Promise<InvocationResult> {
+    if (!isPlainObject(event)) return Promise.reject(new TypeError(`invoke(event, settings): event must be an object, not ${describe(event)}`))
+    if (!isPlainObject(settings)) return Promise.reject(new TypeError(`invoke(event, settings): settings must be an object, not ${describe(settings)}`))
+    return this.#run(false, event, settings, 1) as Promise<InvocationResult>
+  }
+
+  /** Runs a batch through onBatch, or through the single-event handlers when there is no onBatch. */
+  invokeBatch(events: Record<string, unknown>[], settings: Record<string, unknown> = {}): Promise<BatchResult> {
+    if (!Array.isArray(events) || !events.every(isPlainObject)) {
+      return Promise.reject(new TypeError('invokeBatch(events, settings): events must be an array of event objects'))
+    }
+    if (!isPlainObject(settings)) return Promise.reject(new TypeError(`invokeBatch(events, settings): settings must be an object, not ${describe(settings)}`))
+    return this.#run(true, events, settings, Math.max(1, events.length)) as Promise<BatchResult>
+  }
+
+  #run(batch: boolean, input: unknown, settings: unknown, eventCount: number): Promise<InvocationResult | BatchResult> {
+    if (this.#disposed) return Promise.reject(new Error(`function ${this.name} was disposed`))
+    let sandbox: SandboxIsolate
+    try {
+      sandbox = this.#sandbox !== undefined && !this.#sandbox.disposed ? this.#sandbox : (this.#sandbox = this.#build())
+    } catch (err) {
+      // Code that loaded once and now does not (it depends on time or randomness at load): retry later.
+      return Promise.resolve(this.#failedResult(batch, input, hostError('SandboxReset', `the function could not be reloaded: ${(err as Error).message}`)))
+    }
+    const now = performance.now()
+    const id = this.#nextId++
+    const inv: Invocation = {
+      id,
+      batch,
+      input,
+      startedAt: now,
+      deadlineAt: now + this.#ctx.options.timeoutMs,
+      requestLimit: this.#ctx.options.maxRequestsPerEvent * eventCount,
+      requests: [],
+      abort: new AbortController(),
+      timers: new Map(),
+      generation: this.#generation,
+      timersStarted: 0,
+      requestsInFlight: 0,
+      settle: () => undefined,
+      promise: undefined as unknown as Promise<InvocationResult | BatchResult>,
+      finished: false,
+    }
+    inv.promise = new Promise((resolve) => {
+      inv.settle = (payload, logs) => {
+        if (inv.finished) return
+        inv.finished = true
+        this.#release(inv)
+        resolve(this.#result(inv, payload, logs ?? []))
+      }
+    })
+    this.#invocations.set(id, inv)
+    let fault: SandboxFault | undefined
+    try {
+      fault = sandbox.invoke(id, this.kind, batch, input, settings, this.#ctx.options.timeoutMs)
+    } catch (err) {
+      this.#invocations.delete(id)
+      return Promise.reject(err instanceof CloneError ? new TypeError(err.message) : err)
+    }
+    if (fault !== undefined) this.#fault(fault, inv)
+    if (!inv.finished) {
+      inv.deadline = setTimeout(() => this.#expire(inv), Math.max(0, inv.deadlineAt - performance.now()))
+    }
+    return inv.promise
+  }
+
+  #result(inv: Invocation, payload: ParsedPayload | ErrorInfo, logs: LogLine[]): InvocationResult | BatchResult {
+    const durationMs = performance.now() - inv.startedAt
+    const common = { logs, requests: inv.requests, durationMs }
+    if (inv.batch) return { ...toBatchResult(payload, inv.input as Record<string, unknown>[], this.#ctx.filename), ...common }
+    return { ...toEventResult(payload, inv.input as Record<string, unknown>, this.#ctx.filename), ...common }
+  }
+
+  #failedResult(batch: boolean, input: unknown, error: ErrorInfo): InvocationResult | BatchResult {
+    const common = { logs: [], requests: [], durationMs: 0 }
+    if (batch) return { ...toBatchResult(error, input as Record<string, unknown>[], this.#ctx.filename), ...common }
+    return { outcome: 'error', error, ...common }
+  }
+
+  #done(id: number, payload: unknown, logs: unknown): void {
+    const inv = this.#invocations.get(id)
+    if (inv === undefined) return
+    inv.settle(parseSandboxPayload(payload), Array.isArray(logs) ? (logs as LogLine[]) : undefined)
+  }
+
+  /** The deadline passed while the invocation waited (on a request or a timer): abandon it, keep the isolate. */
+  #expire(inv: Invocation): void {
+    if (inv.finished) return
+    const timeout = hostError('Timeout', `the function did not finish within ${this.#ctx.options.timeoutMs} ms`)
+    const sandbox = this.#sandbox
+    let partial: string | undefined
+    if (sandbox !== undefined && inv.generation === this.#generation && !sandbox.disposed) {
+      const ended = sandbox.end(inv.id, HOUSEKEEPING_MS)
+      if (isFault(ended)) this.#fault(ended, inv)
+      else partial = ended
+    }
+    inv.abort.abort()
+    if (inv.finished) return
+    const parsed = partial !== undefined && inv.batch ? parseSandboxPayload(`{"items":${partial}}`) : undefined
+    inv.settle(parsed?.kind === 'batch' ? { ...parsed, missing: timeout } : timeout, undefined)
+  }
+
+  /**
+   * The isolate is stuck, out of memory or broken: it is disposed and rebuilt on next use. The invocation
+   * that was running gets the fault; every other one in flight is told to retry.
+   */
+  #fault(fault: SandboxFault, culprit: Invocation): void {
+    this.#sandbox?.dispose()
+    this.#sandbox = undefined
+    const limit = this.#ctx.options
+    const own =
+      fault.kind === 'timeout'
+        ? hostError('Timeout', `the function ran for more than ${limit.timeoutMs} ms without yielding (a CPU-bound loop?); its sandbox was rebuilt`)
+        : fault.kind === 'memory'
+          ? hostError('MemoryLimitExceeded', `the function used more than its ${limit.memoryMb} MB memory limit; its sandbox was rebuilt`)
+          : hostError('SandboxReset', `the sandbox failed (${fault.message}); it was rebuilt`)
+    culprit.abort.abort()
+    culprit.settle(own, undefined)
+    const reset = hostError('SandboxReset', `the function's sandbox was rebuilt because another invocation ${fault.kind === 'memory' ? 'ran out of memory' : 'was stuck'}; try again`)
+    for (const inv of [...this.#invocations.values()]) {
+      inv.abort.abort()
+      inv.settle(reset, undefined)
+    }
+  }
+
+  #release(inv: Invocation): void {
+    this.#invocations.delete(inv.id)
+    if (inv.deadline !== undefined) clearTimeout(inv.deadline)
+    for (const [timerId, handle] of inv.timers) {
+      clearTimeout(handle)
+      this.#timerOwners.delete(timerId)
+    }
+    inv.timers.clear()
+  }
+
+  #active(id: number): Invocation | string {
+    if (this.#loading) return 'this cannot be used while the function loads; use it inside a handler'
+    const inv = this.#invocations.get(id)
+    return inv === undefined ? 'the invocation has already ended' : inv
+  }
+
+  #start(id: number, callId: number, kind: AsyncCallKind, payload: unknown): string | undefined {
+    const inv = this.#active(id)
+    if (typeof inv === 'string') return inv
+    let work: Promise<unknown>
+    if (kind === 'fetch') {
+      if (inv.requests.length + inv.requestsInFlight >= inv.requestLimit) {
+        return `too many requests: an invocation may make ${inv.requestLimit} (maxRequestsPerEvent × events)`
+      }
+      let req
+      try {
+        req = checkRequest(payload)
+      } catch (err) {
+        return (err as Error).message
+      }
+      inv.requestsInFlight++
+      work = performFetch(this.#ctx.fetch, req, this.#ctx.options, inv.abort.signal, (r) => inv.requests.push(r)).finally(() => {
+        inv.requestsInFlight--
+      })
+    } else if (kind === 'subtle') {
+      work = this.#services.subtle(payload)
+    } else {
+      return `unknown host call ${String(kind)}`
+    }
+    work.then(
+      (value) => this.#settleCall(inv, callId, true, value),
+      (err: unknown) => {
+        const failure = err instanceof BridgeError ? err.toFailure() : { name: (err as Error).name ?? 'Error', message: (err as Error).message ?? String(err) }
+        this.#settleCall(inv, callId, false, failure)
+      },
+    )
+    return undefined
+  }
+
+  /**
+   * A host call finished. It is delivered even after its invocation returned (fire-and-forget requests
+   * complete), but not after the invocation was abandoned or its isolate rebuilt.
+   */
+  #settleCall(inv: Invocation, callId: number, ok: boolean, value: unknown): void {
+    const sandbox = this.#sandbox
+    if (sandbox === undefined || sandbox.disposed || inv.generation !== this.#generation) return
+    if (inv.finished && inv.abort.signal.aborted) return
+    const budget = inv.finished ? this.#ctx.options.timeoutMs : Math.max(1, inv.deadlineAt - performance.now())
+    const fault = sandbox.settle(inv.id, callId, ok, value, budget)
+    if (fault !== undefined) this.#fault(fault, inv)
+  }
+
+  #timer(id: number, timerId: number, delayMs: number): string | undefined {
+    const inv = this.#active(id)
+    // Timers set while loading are accepted and never fire: loading ends before they could.
+    if (typeof inv === 'string') return this.#loading ? undefined : inv
+    if (++inv.timersStarted > MAX_TIMERS_PER_INVOCATION) return `too many timers: an invocation may start ${MAX_TIMERS_PER_INVOCATION}`
+    this.#schedule(inv, timerId, typeof delayMs === 'number' ? delayMs : 0)
+    return undefined
+  }
+
+  #schedule(inv: Invocation, timerId: number, delayMs: number): void {
+    const handle = setTimeout(() => {
+      inv.timers.delete(timerId)
+      this.#timerOwners.delete(timerId)
+      if (inv.finished) return
+      const sandbox = this.#sandbox
+      if (sandbox === undefined || sandbox.disposed || inv.generation !== this.#generation) return
+      const repeat = sandbox.fire(inv.id, timerId, Math.max(1, inv.deadlineAt - performance.now()))
+      if (isFault(repeat)) this.#fault(repeat, inv)
+      else if (repeat && !inv.finished) this.#schedule(inv, timerId, Math.max(1, delayMs))
+    }, delayMs)
+    inv.timers.set(timerId, handle)
+    this.#timerOwners.set(timerId, inv)
+  }
+
+  #cancelTimer(timerId: number): void {
+    const inv = this.#timerOwners.get(timerId)
+    if (inv === undefined) return
+    const handle = inv.timers.get(timerId)
+    if (handle !== undefined) clearTimeout(handle)
+    inv.timers.delete(timerId)
+    this.#timerOwners.delete(timerId)
+  }
+
+  /** Disposes the isolate. Invocations still in flight resolve with a retryable error. */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return
+    this.#disposed = true
+    const reset = hostError('SandboxReset', 'the function was disposed before this invocation finished')
+    for (const inv of [...this.#invocations.values()]) {
+      inv.abort.abort()
+      inv.settle(reset, undefined)
+    }
+    this.#sandbox?.dispose()
+    this.#sandbox = undefined
+    this.#services.dispose()
+    this.#ctx.onDispose(this)
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return typeof value
+}

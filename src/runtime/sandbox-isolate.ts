@@ -1,0 +1,177 @@
+// One isolate with the prelude booted and the user's code loaded. Every entry is synchronous and bounded
+// by a timeout; what isolated-vm throws is turned into a SandboxFault here, once.
+import { readFileSync } from 'node:fs'
+import ivm from 'isolated-vm'
+import type { BootInfo, FunctionKind, HostBridge, LogLine } from './bridge.js'
+import { loadError } from './load-error.js'
+
+const PRELUDE_FILE = new URL('../../sandbox/prelude.js', import.meta.url)
+const PRELUDE_NAME = 'insertfn:prelude.js'
+const HANDLERS = ['onIdentify', 'onTrack', 'onPage', 'onScreen', 'onGroup', 'onAlias', 'onDelete', 'onBatch']
+// Runs after the user's script in the same global scope, so it also sees top-level let, const and class.
+const RESOLVER = `__insertfn_install(${HANDLERS.map((h) => `typeof ${h} === 'undefined' ? undefined : ${h}`).join(', ')})`
+const RESOLVER_NAME = 'insertfn:resolver.js'
+
+/** Compiled once per process: the prelude source, and V8's code cache for it and the resolver. */
+interface CompiledCache {
+  prelude: string
+  preludeData?: ivm.ExternalCopy<ArrayBuffer>
+  resolverData?: ivm.ExternalCopy<ArrayBuffer>
+}
+let cache: CompiledCache | undefined
+
+type CachedScript = ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer>; cachedDataRejected?: boolean }
+
+function compileCached(isolate: ivm.Isolate, code: string, filename: string, key: 'preludeData' | 'resolverData'): ivm.Script {
+  const c = cache!
+  const data = c[key]
+  if (data !== undefined) {
+    const script = isolate.compileScriptSync(code, { filename, cachedData: data }) as CachedScript
+    if (script.cachedDataRejected !== true) return script
+  }
+  const script = isolate.compileScriptSync(code, { filename, produceCachedData: true }) as CachedScript
+  if (script.cachedData !== undefined) c[key] = script.cachedData
+  return script
+}
+
+export type SandboxFault =
+  | { kind: 'timeout'; message: string }
+  | { kind: 'memory'; message: string }
+  | { kind: 'broken'; message: string }
+
+export class CloneError extends TypeError {}
+
+function faultOf(err: unknown, isolate: ivm.Isolate): SandboxFault {
+  const message = err instanceof Error ? err.message : String(err)
+  if (/memory limit/i.test(message)) return { kind: 'memory', message }
+  if (isolate.isDisposed) return { kind: 'memory', message }
+  if (/timed out/i.test(message)) return { kind: 'timeout', message }
+  return { kind: 'broken', message }
+}
+
+export interface SandboxSetup {
+  code: string
+  filename: string
+  memoryMb: number
+  loadTimeoutMs: number
+  boot: BootInfo
+  bridge: HostBridge
+  onCatastrophicError: (message: string) => void
+}
+
+const COPY = { arguments: { copy: true } } as const
+/** isolated-vm wants whole milliseconds, at least one. */
+const ms = (value: number): number => Math.max(1, Math.ceil(value))
+
+export class SandboxIsolate {
+  readonly handlers: ReadonlySet<string>
+  readonly loadLogs: LogLine[]
+  readonly #isolate: ivm.Isolate
+  readonly #context: ivm.Context
+  readonly #invoke: ivm.Reference<(...a: unknown[]) => void>
+  readonly #settle: ivm.Reference<(...a: unknown[]) => void>
+  readonly #fire: ivm.Reference<(...a: unknown[]) => boolean>
+  readonly #end: ivm.Reference<(...a: unknown[]) => string | undefined>
+
+  /** Builds the isolate and loads the code; throws FunctionLoadError when the code does not load. */
+  constructor(setup: SandboxSetup) {
+    cache ??= { prelude: readFileSync(PRELUDE_FILE, 'utf8') }
+    this.#isolate = new ivm.Isolate({ memoryLimit: setup.memoryMb, onCatastrophicError: setup.onCatastrophicError })
+    try {
+      this.#context = this.#isolate.createContextSync()
+      compileCached(this.#isolate, cache.prelude, PRELUDE_NAME, 'preludeData').runSync(this.#context)
+      const boot = this.#context.global.getSync('__insertfn_boot', { reference: true }) as ivm.Reference<(...a: unknown[]) => unknown>
+      const b = setup.bridge
+      const entries = boot.applySync(
+        undefined,
+        [
+          new ivm.Callback(b.done),
+          new ivm.Callback(b.start),
+          new ivm.Callback(b.timer),
+          new ivm.Callback(b.cancelTimer),
+          new ivm.Callback(b.sync),
+          new ivm.ExternalCopy(setup.boot).copyInto(),
+        ],
+        { result: { reference: true } },
+      ) as ivm.Reference<Record<string, unknown>>
+      this.#invoke = entries.getSync('0', { reference: true }) as ivm.Reference<(...a: unknown[]) => void>
+      this.#settle = entries.getSync('1', { reference: true }) as ivm.Reference<(...a: unknown[]) => void>
+      this.#fire = entries.getSync('2', { reference: true }) as ivm.Reference<(...a: unknown[]) => boolean>
+      this.#end = entries.getSync('3', { reference: true }) as ivm.Reference<(...a: unknown[]) => string | undefined>
+      entries.release()
+      boot.release()
+    } catch (err) {
+      this.#isolate.dispose()
+      throw new Error(`insertfn could not start a sandbox: ${(err as Error).message}`)
+    }
+    try {
+      const script = this.#isolate.compileScriptSync(setup.code, { filename: setup.filename })
+      script.runSync(this.#context, { timeout: setup.loadTimeoutMs })
+      const found = compileCached(this.#isolate, RESOLVER, RESOLVER_NAME, 'resolverData').runSync(this.#context, {
+        timeout: setup.loadTimeoutMs,
+        copy: true,
+      }) as { handlers: string[]; logs: LogLine[] }
+      this.handlers = new Set(found.handlers)
+      this.loadLogs = found.logs
+    } catch (err) {
+      this.dispose()
+      throw loadError(err, setup.filename, setup.loadTimeoutMs)
+    }
+  }
+
+  get disposed(): boolean {
+    return this.#isolate.isDisposed
+  }
+
+  /** Each entry returns a fault when the sandbox can no longer be trusted (stuck, out of memory, broken). */
+  invoke(id: number, kind: FunctionKind, batch: boolean, input: unknown, settings: unknown, timeoutMs: number): SandboxFault | undefined {
+    try {
+      this.#invoke.applySync(undefined, [id, kind, batch, input, settings], { ...COPY, timeout: ms(timeoutMs) })
+      return undefined
+    } catch (err) {
+      if (!this.#isolate.isDisposed && /could not be cloned/i.test((err as Error).message)) {
+        throw new CloneError(`the event and settings must be JSON values: ${(err as Error).message}`)
+      }
+      return faultOf(err, this.#isolate)
+    }
+  }
+
+  settle(id: number, callId: number, ok: boolean, value: unknown, timeoutMs: number): SandboxFault | undefined {
+    try {
+      this.#settle.applySync(undefined, [id, callId, ok, value], { ...COPY, timeout: ms(timeoutMs) })
+      return undefined
+    } catch (err) {
+      return faultOf(err, this.#isolate)
+    }
+  }
+
+  fire(id: number, timerId: number, timeoutMs: number): boolean | SandboxFault {
+    try {
+      return this.#fire.applySync(undefined, [id, timerId], { timeout: ms(timeoutMs) }) === true
+    } catch (err) {
+      return faultOf(err, this.#isolate)
+    }
+  }
+
+  end(id: number, timeoutMs: number): string | undefined | SandboxFault {
+    try {
+      const partial = this.#end.applySync(undefined, [id], { timeout: ms(timeoutMs) })
+      return typeof partial === 'string' ? partial : undefined
+    } catch (err) {
+      return faultOf(err, this.#isolate)
+    }
+  }
+
+  /** Heap in use, bytes: for tests and metrics. */
+  heapUsed(): number {
+    return this.#isolate.isDisposed ? 0 : this.#isolate.getHeapStatisticsSync().used_heap_size
+  }
+
+  dispose(): void {
+    if (!this.#isolate.isDisposed) this.#isolate.dispose()
+  }
+}
+
+export function isFault(value: unknown): value is SandboxFault {
+  return typeof value === 'object' && value !== null && 'kind' in value && 'message' in value
+}

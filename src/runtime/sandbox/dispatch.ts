@@ -1,0 +1,263 @@
+// Runs handlers for the host and turns what they return or throw into SandboxItems (spec sections 2, 3, 6).
+// Results leave as JSON text built here, so what the host receives is exactly what a destination would.
+import type { FunctionKind, LogLine, SandboxItem, ThrownInfo } from '../bridge.js'
+import { rejectCallsOf } from './calls.js'
+import { note } from './console.js'
+import { DropEvent, EventNotSupported, describeThrown, isDropEvent } from './errors.js'
+import { bootInfo, detached, enter, host, type InvocationState } from './host.js'
+import { dropTimersOf } from './timers.js'
+
+type Handler = (...args: unknown[]) => unknown
+
+const handlerNames = {
+  identify: 'onIdentify',
+  track: 'onTrack',
+  page: 'onPage',
+  screen: 'onScreen',
+  group: 'onGroup',
+  alias: 'onAlias',
+  delete: 'onDelete',
+} as const
+export const HANDLER_NAMES = [...Object.values(handlerNames), 'onBatch'] as const
+
+const handlers = new Map<string, Handler>()
+let installed = false
+
+/**
+ * Called once, by the host's resolver script, with whatever the user's code bound to each handler name.
+ * Loading ends here: what loading logged is handed over, and its timers will not fire.
+ */
+export function install(...found: unknown[]): { handlers: string[]; logs: LogLine[] } {
+  if (installed) throw new Error('handlers are already installed')
+  installed = true
+  HANDLER_NAMES.forEach((name, i) => {
+    const fn = found[i]
+    if (typeof fn === 'function') handlers.set(name, fn as Handler)
+  })
+  detached.ended = true
+  return { handlers: [...handlers.keys()], logs: detached.logs.splice(0) }
+}
+
+interface Invocation extends InvocationState {
+  readonly kind: FunctionKind
+  /** Items finished so far, for a batch run one event at a time. */
+  partial?: (string | null)[]
+}
+
+const invocations = new Map<number, Invocation>()
+
+const stringify = JSON.stringify
+const sinkForUnknown: InvocationState = { id: -1, logs: [], logBytes: 0, droppedLogBytes: 0, ended: true }
+
+export function enterInvocation(id: number): void {
+  enter(invocations.get(id) ?? sinkForUnknown)
+}
+
+function callHandler(name: string | undefined, ...args: unknown[]): Promise<unknown> {
+  const fn = name === undefined ? undefined : handlers.get(name)
+  if (fn === undefined) return Promise.reject(new EventNotSupported(`${String(args[0] && (args[0] as { type?: unknown }).type)} not supported`))
+  try {
+    return Promise.resolve(fn(...args))
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
+
+function handlerFor(event: unknown): string | undefined {
+  const type = typeof event === 'object' && event !== null ? (event as { type?: unknown }).type : undefined
+  return typeof type === 'string' && Object.hasOwn(handlerNames, type) ? handlerNames[type as keyof typeof handlerNames] : undefined
+}
+
+function failure(type: string, message: string): ThrownInfo {
+  return { type, name: type, message }
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'an array'
+  if (value === null) return 'null'
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
+}
+
+/** JSON text of a value, or why it cannot be sent. */
+function toJson(value: unknown): { json: string } | { problem: string } {
+  let json: string | undefined
+  try {
+    json = stringify(value)
+  } catch (err) {
+    return { problem: `it cannot be encoded as JSON (${describeThrown(err).message})` }
+  }
+  if (json === undefined) return { problem: 'it has no JSON form' }
+  const max = bootInfo().maxResultBytes
+  if (json.length > max) return { problem: `its JSON is ${json.length} bytes, over the limit of ${max}` }
+  return { json }
+}
+
+/** An insert function's answer for one event: one event object, or nothing to drop it. */
+function insertItem(handler: string, value: unknown): string {
+  if (value === undefined || value === null) return '{"o":"d","by":"return"}'
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    return itemJson({
+      o: 'x',
+      err: failure('InvalidReturnValue', `${handler} returned ${describe(value)}; an insert function must return one event object, or nothing to drop the event`),
+    })
+  }
+  const encoded = toJson(value)
+  if ('problem' in encoded) return itemJson({ o: 'x', err: failure('InvalidReturnValue', `${handler} returned an event that cannot be forwarded: ${encoded.problem}`) })
+  if (encoded.json.charCodeAt(0) !== 123 /* { */) {
+    return itemJson({ o: 'x', err: failure('InvalidReturnValue', `${handler} returned an object whose JSON form is not an object`) })
+  }
+  return '{"o":"f","e":' + encoded.json + '}'
+}
+
+/** A destination function's return value is informational, so one that cannot be recorded is noted, not fatal. */
+function destinationValue(inv: InvocationState, handler: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  const encoded = toJson(value)
+  if ('problem' in encoded) {
+    note(inv, 'warn', `[insertfn] the value ${handler} returned was not recorded: ${encoded.problem}`)
+    return undefined
+  }
+  return encoded.json
+}
+
+function destinationItem(inv: InvocationState, handler: string, value: unknown): string {
+  const json = destinationValue(inv, handler, value)
+  return json === undefined ? '{"o":"v"}' : '{"o":"v","v":' + json + '}'
+}
+
+function thrownItem(thrown: unknown): string {
+  const info = describeThrown(thrown)
+  if (isDropEvent(info)) return itemJson({ o: 'd', by: 'DropEvent', m: info.message })
+  return itemJson({ o: 'x', err: info })
+}
+
+function itemJson(item: SandboxItem): string {
+  return stringify(item)
+}
+
+function runOne(inv: Invocation, event: unknown, settings: unknown): Promise<string> {
+  const name = handlerFor(event)
+  return callHandler(name, event, settings).then(
+    (value) => (inv.kind === 'insert' ? insertItem(name!, value) : destinationItem(inv, name!, value)),
+    thrownItem,
+  )
+}
+
+function pairByIndex(events: unknown[], output: unknown[]): string[] {
+  return events.map((_, i) => insertItem(`onBatch (output ${i})`, output[i]))
+}
+
+/** Output shorter or longer than the input: pair by messageId; an output that pairs with nothing is a bug. */
+function pairByMessageId(events: unknown[], output: unknown[]): string[] | ThrownInfo {
+  const index = new Map<unknown, number>()
+  events.forEach((e, i) => {
+    const id = typeof e === 'object' && e !== null ? (e as { messageId?: unknown }).messageId : undefined
+    if (id !== undefined) index.set(id, i)
+  })
+  const items: string[] = events.map(() => '{"o":"d","by":"return"}')
+  const taken = new Set<number>()
+  for (let k = 0; k < output.length; k++) {
+    const out = output[k]
+    if (out === undefined || out === null) continue
+    const id = typeof out === 'object' ? (out as { messageId?: unknown }).messageId : undefined
+    const i = index.get(id)
+    if (i === undefined || taken.has(i)) {
+      return failure(
+        'InvalidReturnValue',
+        `onBatch returned ${output.length} entries for ${events.length} events, so entries are paired with events by messageId, ` +
+          `and entry ${k} (messageId ${stringify(id) ?? 'missing'}) ${i === undefined ? 'matches no event' : 'pairs with an event already paired'}`,
+      )
+    }
+    taken.add(i)
+    items[i] = insertItem(`onBatch (entry ${k})`, out)
+  }
+  return items
+}
+
+function insertBatch(events: unknown[], output: unknown): string {
+  if (output === undefined || output === null) return batchJson(events.map(() => '{"o":"d","by":"return"}'))
+  if (!Array.isArray(output)) {
+    return stringify({ err: failure('InvalidReturnValue', `onBatch returned ${describe(output)}; an insert function's onBatch must return an array of events`) })
+  }
+  const paired = output.length === events.length ? pairByIndex(events, output) : pairByMessageId(events, output)
+  return Array.isArray(paired) ? batchJson(paired) : stringify({ err: paired })
+}
+
+/** Destination onBatch may answer one {status, errormessage} per event; otherwise every event was delivered. */
+function destinationBatch(inv: InvocationState, events: unknown[], output: unknown): string {
+  const perEvent =
+    Array.isArray(output) &&
+    output.length === events.length &&
+    output.every((o) => typeof o === 'object' && o !== null && typeof (o as { status?: unknown }).status === 'number')
+  if (!perEvent) {
+    return batchJson(events.map(() => '{"o":"v"}'), destinationValue(inv, 'onBatch', output))
+  }
+  const items = (output as { status: number; errormessage?: unknown }[]).map((o) => {
+    const status = o.status
+    if (status >= 200 && status < 300) return destinationItem(inv, 'onBatch', o)
+    const message = `status ${status}${o.errormessage === undefined ? '' : `: ${String(o.errormessage)}`}`
+    const retry = status === 429 || status >= 500
+    return itemJson({ o: 'x', err: failure(retry ? 'RetryError' : 'BatchItemRejected', message) })
+  })
+  return batchJson(items)
+}
+
+function batchJson(items: string[], valueJson?: string): string {
+  return '{"items":[' + items.join(',') + ']' + (valueJson === undefined ? '' : ',"value":' + valueJson) + '}'
+}
+
+function finish(inv: Invocation, payload: string): void {
+  if (inv.ended) return
+  inv.ended = true
+  invocations.delete(inv.id)
+  dropTimersOf(inv)
+  if (inv.droppedLogBytes > 0) {
+    inv.logs.push({ level: 'warn', message: `[insertfn] ${inv.droppedLogBytes} more bytes of log output were dropped (limit ${bootInfo().maxLogBytes} bytes per invocation)` })
+  }
+  host().done(inv.id, payload, inv.logs.length > 0 ? inv.logs : undefined)
+}
+
+/** Host entry: run one event, or a batch, through the handlers. The result arrives through `done`. */
+export function invoke(id: number, kind: FunctionKind, batch: boolean, input: unknown, settings: unknown): void {
+  const inv: Invocation = { id, kind, logs: [], logBytes: 0, droppedLogBytes: 0, ended: false }
+  invocations.set(id, inv)
+  enter(inv)
+  if (!batch) {
+    runOne(inv, input, settings).then((item) => finish(inv, item))
+    return
+  }
+  const events = input as unknown[]
+  if (handlers.has('onBatch')) {
+    callHandler('onBatch', events, settings).then(
+      (output) => finish(inv, kind === 'insert' ? insertBatch(events, output) : destinationBatch(inv, events, output)),
+      (thrown) => {
+        const info = describeThrown(thrown)
+        finish(inv, isDropEvent(info) ? batchJson(events.map(() => thrownItem(thrown))) : stringify({ err: info }))
+      },
+    )
+    return
+  }
+  const partial: (string | null)[] = events.map(() => null)
+  inv.partial = partial
+  let left = events.length
+  if (left === 0) finish(inv, batchJson([]))
+  events.forEach((event, i) => {
+    runOne(inv, event, settings).then((item) => {
+      partial[i] = item
+      if (--left === 0) finish(inv, batchJson(partial as string[]))
+    })
+  })
+}
+
+/** Host entry: the invocation's deadline passed. Returns the per-event items finished so far, if any. */
+export function end(id: number): string | undefined {
+  const inv = invocations.get(id)
+  if (inv === undefined) return undefined
+  inv.ended = true
+  invocations.delete(id)
+  dropTimersOf(inv)
+  rejectCallsOf(id, () => new Error('the invocation ran past its deadline'))
+  return inv.partial === undefined ? undefined : '[' + inv.partial.map((p) => p ?? 'null').join(',') + ']'
+}
+
+export { DropEvent }
