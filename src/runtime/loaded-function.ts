@@ -14,24 +14,53 @@ const MAX_TIMERS_PER_INVOCATION = 1000
 /** Budget for the small entries the host makes on its own behalf (abandoning an invocation). */
 const HOUSEKEEPING_MS = 100
 
-interface Invocation {
-  readonly id: number
-  readonly batch: boolean
-  readonly input: unknown
-  readonly startedAt: number
+/** Host-side state of one invocation. Allocations are lazy: most invocations never fetch or set a timer. */
+class Invocation {
+  readonly startedAt = performance.now()
   readonly deadlineAt: number
-  readonly requestLimit: number
-  readonly requests: RequestRecord[]
-  readonly abort: AbortController
-  readonly timers: Map<number, NodeJS.Timeout>
-  /** The isolate generation the invocation runs in; a rebuilt isolate knows nothing of it. */
-  readonly generation: number
-  timersStarted: number
-  requestsInFlight: number
-  deadline?: NodeJS.Timeout
-  settle: (payload: ParsedPayload | ErrorInfo, logs: LogLine[] | undefined) => void
-  promise: Promise<InvocationResult | BatchResult>
-  finished: boolean
+  readonly requests: RequestRecord[] = []
+  timersStarted = 0
+  requestsInFlight = 0
+  deadline: NodeJS.Timeout | undefined
+  result: InvocationResult | BatchResult | undefined
+  resolve: ((result: InvocationResult | BatchResult) => void) | undefined
+  #abort: AbortController | undefined
+  #timers: Map<number, NodeJS.Timeout> | undefined
+
+  constructor(
+    readonly id: number,
+    readonly batch: boolean,
+    readonly input: unknown,
+    timeoutMs: number,
+    readonly requestLimit: number,
+    /** The isolate generation the invocation runs in; a rebuilt isolate knows nothing of it. */
+    readonly generation: number,
+  ) {
+    this.deadlineAt = this.startedAt + timeoutMs
+  }
+
+  get finished(): boolean {
+    return this.result !== undefined
+  }
+  get signal(): AbortSignal {
+    return (this.#abort ??= new AbortController()).signal
+  }
+  get aborted(): boolean {
+    return this.#abort?.signal.aborted === true
+  }
+  /** Cancels its requests: the invocation was abandoned. */
+  abort(): void {
+    ;(this.#abort ??= new AbortController()).abort()
+  }
+  get timers(): Map<number, NodeJS.Timeout> {
+    return (this.#timers ??= new Map())
+  }
+  get hasTimers(): boolean {
+    return this.#timers !== undefined && this.#timers.size > 0
+  }
+  remainingMs(): number {
+    return Math.max(1, this.deadlineAt - performance.now())
+  }
 }
 
 export interface FunctionContext {
@@ -145,53 +174,47 @@ export class LoadedFunction {
       // Code that loaded once and now does not (it depends on time or randomness at load): retry later.
       return Promise.resolve(this.#failedResult(batch, input, hostError('SandboxReset', `the function could not be reloaded: ${(err as Error).message}`)))
     }
-    const now = performance.now()
-    const id = this.#nextId++
-    const inv: Invocation = {
-      id,
+    const inv = new Invocation(
+      this.#nextId++,
       batch,
       input,
-      startedAt: now,
-      deadlineAt: now + this.#ctx.options.timeoutMs,
-      requestLimit: this.#ctx.options.maxRequestsPerEvent * eventCount,
-      requests: [],
-      abort: new AbortController(),
-      timers: new Map(),
-      generation: this.#generation,
-      timersStarted: 0,
-      requestsInFlight: 0,
-      settle: () => undefined,
-      promise: undefined as unknown as Promise<InvocationResult | BatchResult>,
-      finished: false,
-    }
-    inv.promise = new Promise((resolve) => {
-      inv.settle = (payload, logs) => {
-        if (inv.finished) return
-        inv.finished = true
-        this.#release(inv)
-        resolve(this.#result(inv, payload, logs ?? []))
-      }
-    })
-    this.#invocations.set(id, inv)
+      this.#ctx.options.timeoutMs,
+      this.#ctx.options.maxRequestsPerEvent * eventCount,
+      this.#generation,
+    )
+    this.#invocations.set(inv.id, inv)
     let fault: SandboxFault | undefined
     try {
-      fault = sandbox.invoke(id, this.kind, batch, input, settings, this.#ctx.options.timeoutMs)
+      fault = sandbox.invoke(inv.id, this.kind, batch, input, settings, this.#ctx.options.timeoutMs)
     } catch (err) {
-      this.#invocations.delete(id)
+      this.#invocations.delete(inv.id)
       return Promise.reject(err instanceof CloneError ? new TypeError(err.message) : err)
     }
     if (fault !== undefined) this.#fault(fault, inv)
-    if (!inv.finished) {
-      inv.deadline = setTimeout(() => this.#expire(inv), Math.max(0, inv.deadlineAt - performance.now()))
-    }
-    return inv.promise
+    // Handlers that finish without real I/O are done by now: no promise to wait on, no deadline timer.
+    if (inv.result !== undefined) return Promise.resolve(inv.result)
+    inv.deadline = setTimeout(() => this.#expire(inv), inv.remainingMs())
+    return new Promise((resolve) => {
+      inv.resolve = resolve
+    })
+  }
+
+  /** Settles an invocation once: later reports (a late `done`, a fault) are ignored. */
+  #settle(inv: Invocation, payload: ParsedPayload | ErrorInfo, logs: LogLine[] | undefined): void {
+    if (inv.result !== undefined) return
+    this.#release(inv)
+    inv.result = this.#result(inv, payload, logs ?? [])
+    inv.resolve?.(inv.result)
   }
 
   #result(inv: Invocation, payload: ParsedPayload | ErrorInfo, logs: LogLine[]): InvocationResult | BatchResult {
-    const durationMs = performance.now() - inv.startedAt
-    const common = { logs, requests: inv.requests, durationMs }
-    if (inv.batch) return { ...toBatchResult(payload, inv.input as Record<string, unknown>[], this.#ctx.filename), ...common }
-    return { ...toEventResult(payload, inv.input as Record<string, unknown>, this.#ctx.filename), ...common }
+    const r = (inv.batch
+      ? toBatchResult(payload, inv.input as Record<string, unknown>[], this.#ctx.filename)
+      : toEventResult(payload, inv.input as Record<string, unknown>, this.#ctx.filename)) as InvocationResult & BatchResult
+    r.logs = logs
+    r.requests = inv.requests
+    r.durationMs = performance.now() - inv.startedAt
+    return r
   }
 
   #failedResult(batch: boolean, input: unknown, error: ErrorInfo): InvocationResult | BatchResult {
@@ -203,7 +226,7 @@ export class LoadedFunction {
   #done(id: number, payload: unknown, logs: unknown): void {
     const inv = this.#invocations.get(id)
     if (inv === undefined) return
-    inv.settle(parseSandboxPayload(payload), Array.isArray(logs) ? (logs as LogLine[]) : undefined)
+    this.#settle(inv, parseSandboxPayload(payload), Array.isArray(logs) ? (logs as LogLine[]) : undefined)
   }
 
   /** The deadline passed while the invocation waited (on a request or a timer): abandon it, keep the isolate. */
@@ -217,10 +240,10 @@ export class LoadedFunction {
       if (isFault(ended)) this.#fault(ended, inv)
       else partial = ended
     }
-    inv.abort.abort()
+    inv.abort()
     if (inv.finished) return
     const parsed = partial !== undefined && inv.batch ? parseSandboxPayload(`{"items":${partial}}`) : undefined
-    inv.settle(parsed?.kind === 'batch' ? { ...parsed, missing: timeout } : timeout, undefined)
+    this.#settle(inv, parsed?.kind === 'batch' ? { ...parsed, missing: timeout } : timeout, undefined)
   }
 
   /**
@@ -237,18 +260,19 @@ export class LoadedFunction {
         : fault.kind === 'memory'
           ? hostError('MemoryLimitExceeded', `the function used more than its ${limit.memoryMb} MB memory limit; its sandbox was rebuilt`)
           : hostError('SandboxReset', `the sandbox failed (${fault.message}); it was rebuilt`)
-    culprit.abort.abort()
-    culprit.settle(own, undefined)
+    culprit.abort()
+    this.#settle(culprit, own, undefined)
     const reset = hostError('SandboxReset', `the function's sandbox was rebuilt because another invocation ${fault.kind === 'memory' ? 'ran out of memory' : 'was stuck'}; try again`)
     for (const inv of [...this.#invocations.values()]) {
-      inv.abort.abort()
-      inv.settle(reset, undefined)
+      inv.abort()
+      this.#settle(inv, reset, undefined)
     }
   }
 
   #release(inv: Invocation): void {
     this.#invocations.delete(inv.id)
     if (inv.deadline !== undefined) clearTimeout(inv.deadline)
+    if (!inv.hasTimers) return
     for (const [timerId, handle] of inv.timers) {
       clearTimeout(handle)
       this.#timerOwners.delete(timerId)
@@ -277,7 +301,7 @@ export class LoadedFunction {
         return (err as Error).message
       }
       inv.requestsInFlight++
-      work = performFetch(this.#ctx.fetch, req, this.#ctx.options, inv.abort.signal, (r) => inv.requests.push(r)).finally(() => {
+      work = performFetch(this.#ctx.fetch, req, this.#ctx.options, inv.signal, (r) => inv.requests.push(r)).finally(() => {
         inv.requestsInFlight--
       })
     } else if (kind === 'subtle') {
@@ -302,8 +326,8 @@ export class LoadedFunction {
   #settleCall(inv: Invocation, callId: number, ok: boolean, value: unknown): void {
     const sandbox = this.#sandbox
     if (sandbox === undefined || sandbox.disposed || inv.generation !== this.#generation) return
-    if (inv.finished && inv.abort.signal.aborted) return
-    const budget = inv.finished ? this.#ctx.options.timeoutMs : Math.max(1, inv.deadlineAt - performance.now())
+    if (inv.finished && inv.aborted) return
+    const budget = inv.finished ? this.#ctx.options.timeoutMs : inv.remainingMs()
     const fault = sandbox.settle(inv.id, callId, ok, value, budget)
     if (fault !== undefined) this.#fault(fault, inv)
   }
@@ -324,7 +348,7 @@ export class LoadedFunction {
       if (inv.finished) return
       const sandbox = this.#sandbox
       if (sandbox === undefined || sandbox.disposed || inv.generation !== this.#generation) return
-      const repeat = sandbox.fire(inv.id, timerId, Math.max(1, inv.deadlineAt - performance.now()))
+      const repeat = sandbox.fire(inv.id, timerId, inv.remainingMs())
       if (isFault(repeat)) this.#fault(repeat, inv)
       else if (repeat && !inv.finished) this.#schedule(inv, timerId, Math.max(1, delayMs))
     }, delayMs)
@@ -347,8 +371,8 @@ export class LoadedFunction {
     this.#disposed = true
     const reset = hostError('SandboxReset', 'the function was disposed before this invocation finished')
     for (const inv of [...this.#invocations.values()]) {
-      inv.abort.abort()
-      inv.settle(reset, undefined)
+      inv.abort()
+      this.#settle(inv, reset, undefined)
     }
     this.#sandbox?.dispose()
     this.#sandbox = undefined

@@ -1,6 +1,6 @@
 // Node-style `crypto` for masking, hashing, encryption and tokenization. The work is done by the host's
 // OpenSSL (so results match Node byte for byte); only bytes and handles cross the bridge.
-import { Buffer } from 'buffer'
+import { Buffer } from './lazy-buffer.js'
 import { bootInfo, hostSync } from './host.js'
 import { callHost } from './calls.js'
 
@@ -8,14 +8,14 @@ type Data = string | ArrayBuffer | ArrayBufferView
 type Encoding = 'utf8' | 'utf-8' | 'hex' | 'base64' | 'base64url' | 'latin1' | 'binary' | 'ascii' | 'ucs2' | 'utf16le'
 
 function toBytes(data: Data, encoding?: Encoding): Uint8Array {
-  if (typeof data === 'string') return Buffer.from(data, encoding ?? 'utf8')
+  if (typeof data === 'string') return Buffer().from(data, encoding ?? 'utf8')
   if (data instanceof ArrayBuffer) return new Uint8Array(data)
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
   throw new TypeError('The "data" argument must be of type string or an instance of Buffer, TypedArray, or DataView')
 }
 
 function output(bytes: Uint8Array, encoding?: Encoding): Buffer | string {
-  const buf = Buffer.from(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength)
+  const buf = Buffer().from(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength)
   return encoding === undefined ? buf : buf.toString(encoding)
 }
 
@@ -46,7 +46,7 @@ class Hash {
   digest(encoding?: Encoding): Buffer | string {
     if (this.#done) throw new Error('Digest already called')
     this.#done = true
-    const data = Buffer.concat(this.#chunks)
+    const data = Buffer().concat(this.#chunks)
     const args = this.#op === 'hash' ? [this.#algorithm, data] : [this.#algorithm, this.#key, data]
     return output(hostSync<Uint8Array>(`crypto.${this.#op}`, ...args), encoding)
   }

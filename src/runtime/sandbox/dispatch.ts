@@ -53,11 +53,15 @@ export function enterInvocation(id: number): void {
   enter(invocations.get(id) ?? sinkForUnknown)
 }
 
-function callHandler(name: string | undefined, ...args: unknown[]): Promise<unknown> {
+/** Calls a handler as handler(input, settings); a synchronous throw becomes a rejection. */
+function callHandler(name: string | undefined, input: unknown, settings: unknown): Promise<unknown> {
   const fn = name === undefined ? undefined : handlers.get(name)
-  if (fn === undefined) return Promise.reject(new EventNotSupported(`${String(args[0] && (args[0] as { type?: unknown }).type)} not supported`))
+  if (fn === undefined) {
+    const type = typeof input === 'object' && input !== null ? (input as { type?: unknown }).type : undefined
+    return Promise.reject(new EventNotSupported(`${String(type)} not supported`))
+  }
   try {
-    return Promise.resolve(fn(...args))
+    return Promise.resolve(fn(input, settings))
   } catch (err) {
     return Promise.reject(err)
   }

@@ -1,19 +1,19 @@
 // TextEncoder/TextDecoder, atob and btoa, on top of the `buffer` package's codecs.
-import { Buffer } from 'buffer'
+import { Buffer } from './lazy-buffer.js'
 
 export class TextEncoder {
   get encoding(): string {
     return 'utf-8'
   }
   encode(input = ''): Uint8Array {
-    const bytes = Buffer.from(String(input), 'utf8')
+    const bytes = Buffer().from(String(input), 'utf8')
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   }
   encodeInto(input: string, dest: Uint8Array): { read: number; written: number } {
     const bytes = this.encode(input)
     const written = Math.min(bytes.length, dest.length)
     dest.set(bytes.subarray(0, written))
-    return { read: written === bytes.length ? input.length : Buffer.from(bytes.subarray(0, written)).toString('utf8').length, written }
+    return { read: written === bytes.length ? input.length : Buffer().from(bytes.subarray(0, written)).toString('utf8').length, written }
   }
 }
 
@@ -45,10 +45,10 @@ export class TextDecoder {
   decode(input?: ArrayBuffer | ArrayBufferView): string {
     if (input === undefined) return ''
     const bytes = ArrayBuffer.isView(input)
-      ? Buffer.from(input.buffer as ArrayBuffer, input.byteOffset, input.byteLength)
-      : Buffer.from(input)
+      ? Buffer().from(input.buffer as ArrayBuffer, input.byteOffset, input.byteLength)
+      : Buffer().from(input)
     let text = bytes.toString(this.#codec)
-    if (this.fatal && this.#codec === 'utf8' && text.includes('\uFFFD') && !Buffer.from(text, 'utf8').equals(bytes)) {
+    if (this.fatal && this.#codec === 'utf8' && text.includes('\uFFFD') && !Buffer().from(text, 'utf8').equals(bytes)) {
       throw new TypeError('The encoded data was not valid for encoding utf-8')
     }
     if (!this.ignoreBOM && text.charCodeAt(0) === 0xfeff) text = text.slice(1)
@@ -68,7 +68,7 @@ export function btoa(input: unknown): string {
   for (let i = 0; i < text.length; i++) {
     if (text.charCodeAt(i) > 0xff) throw invalidCharacter('Invalid character: btoa accepts only Latin-1 characters')
   }
-  return Buffer.from(text, 'latin1').toString('base64')
+  return Buffer().from(text, 'latin1').toString('base64')
 }
 
 export function atob(input: unknown): string {
@@ -78,5 +78,5 @@ export function atob(input: unknown): string {
   if (text.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(text)) {
     throw invalidCharacter('The string to be decoded is not correctly encoded')
   }
-  return Buffer.from(text, 'base64').toString('latin1')
+  return Buffer().from(text, 'base64').toString('latin1')
 }

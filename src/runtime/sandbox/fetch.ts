@@ -1,7 +1,7 @@
 // fetch, Headers, Request and Response with node-fetch v2 behaviour (what Segment's runtime exposes):
 // bodies are read whole by the host, `text()` decodes UTF-8, `json()` fails with a FetchError,
 // a network failure rejects, and `headers.raw()` and `res.buffer()` exist.
-import { Buffer } from 'buffer'
+import { Buffer } from './lazy-buffer.js'
 import type { BridgeFailure, BridgeRequest, BridgeResponse } from '../bridge.js'
 import { callHost } from './calls.js'
 import { URL, URLSearchParams } from './url.js'
@@ -117,16 +117,16 @@ type BodyInit = string | ArrayBuffer | ArrayBufferView | URLSearchParams | Buffe
 /** Turns a body into bytes and the content type it implies (node-fetch's extractBody). */
 function extractBody(body: unknown): { bytes: Uint8Array | null; contentType: string | null } {
   if (body === undefined || body === null) return { bytes: null, contentType: null }
-  if (typeof body === 'string') return { bytes: Buffer.from(body, 'utf8'), contentType: 'text/plain;charset=UTF-8' }
+  if (typeof body === 'string') return { bytes: Buffer().from(body, 'utf8'), contentType: 'text/plain;charset=UTF-8' }
   if (body instanceof URLSearchParams) {
-    return { bytes: Buffer.from(body.toString(), 'utf8'), contentType: 'application/x-www-form-urlencoded;charset=UTF-8' }
+    return { bytes: Buffer().from(body.toString(), 'utf8'), contentType: 'application/x-www-form-urlencoded;charset=UTF-8' }
   }
   if (body instanceof ArrayBuffer) return { bytes: new Uint8Array(body.slice(0)), contentType: null }
   if (ArrayBuffer.isView(body)) {
     return { bytes: new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)), contentType: null }
   }
   // node-fetch v2 sends any other object as its string form.
-  return { bytes: Buffer.from(String(body), 'utf8'), contentType: 'text/plain;charset=UTF-8' }
+  return { bytes: Buffer().from(String(body), 'utf8'), contentType: 'text/plain;charset=UTF-8' }
 }
 
 class Body {
@@ -148,7 +148,7 @@ class Body {
     if (this.#used) return Promise.reject(new TypeError(`body used already for: ${this.#url()}`))
     this.#used = true
     const bytes = this.#bytes ?? new Uint8Array(0)
-    return Promise.resolve(Buffer.from(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength))
+    return Promise.resolve(Buffer().from(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength))
   }
   text(): Promise<string> {
     return this.#consume().then((b) => b.toString('utf8'))

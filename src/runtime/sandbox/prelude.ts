@@ -1,7 +1,7 @@
 // The sandbox's global scope, built once per isolate before user code runs. The host runs this bundle,
 // calls the boot function it leaves behind (which then removes itself) and keeps the entries it returns.
 // Host callbacks live only in module closures: user code can reach none of them.
-import { Buffer } from 'buffer'
+import { Buffer } from './lazy-buffer.js'
 import type { BootInfo, HostBridge, SandboxEntries } from '../bridge.js'
 import { sandboxCache } from './cache.js'
 import { settleCall } from './calls.js'
@@ -22,9 +22,21 @@ function define(name: string, value: unknown): void {
   Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false })
 }
 
+/** A global computed on first read; assigning to it replaces it with a plain value. */
+function defineLazy(name: string, get: () => unknown): void {
+  Object.defineProperty(g, name, {
+    configurable: true,
+    enumerable: false,
+    get,
+    set(value: unknown) {
+      define(name, value)
+    },
+  })
+}
+
 function installGlobals(): void {
   const values: Record<string, unknown> = {
-    fetch, Headers, Request, Response, URL, URLSearchParams, atob, btoa, Buffer, TextEncoder, TextDecoder,
+    fetch, Headers, Request, Response, URL, URLSearchParams, atob, btoa, TextEncoder, TextDecoder,
     crypto: sandboxCrypto, CryptoKey, console: sandboxConsole, cache: sandboxCache,
     setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout, setInterval: timers.setInterval,
     clearInterval: timers.clearInterval, setImmediate: timers.setImmediate, clearImmediate: timers.clearImmediate,
@@ -39,19 +51,10 @@ function installGlobals(): void {
   }
   for (const name of Object.keys(values)) define(name, values[name])
 
-  // lodash is large and most functions never touch it: compile it on first use of `_`.
+  // lodash is large and Buffer slow to set up, and most functions use neither: both load on first use.
   let lodash: unknown
-  Object.defineProperty(g, '_', {
-    configurable: true,
-    enumerable: false,
-    get() {
-      lodash ??= require('lodash')
-      return lodash
-    },
-    set(value: unknown) {
-      define('_', value)
-    },
-  })
+  defineLazy('_', () => (lodash ??= require('lodash')))
+  defineLazy('Buffer', Buffer)
 
   // A wait on shared memory cannot be interrupted by the deadline, and WebAssembly compiles off-thread:
   // user functions need neither.
