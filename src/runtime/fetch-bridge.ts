@@ -59,7 +59,8 @@ export function checkRequest(payload: unknown): CheckedRequest {
 async function readCapped(res: Response, max: number, url: string): Promise<ArrayBuffer> {
   const declared = Number(res.headers.get('content-length'))
   if (Number.isFinite(declared) && declared > max) {
-    await res.body?.cancel().catch(() => undefined)
+    // Not awaited: cancelling one branch of a teed body settles only when the other branch is done too.
+    void res.body?.cancel().catch(() => undefined)
     throw new BridgeError(`response body from ${url} is ${declared} bytes, over the limit of ${max}`, 'EMAXSIZE')
   }
   if (res.body === null) return new ArrayBuffer(0)
@@ -71,7 +72,7 @@ async function readCapped(res: Response, max: number, url: string): Promise<Arra
     if (done) break
     total += value.byteLength
     if (total > max) {
-      await reader.cancel().catch(() => undefined)
+      void reader.cancel().catch(() => undefined)
       throw new BridgeError(`response body from ${url} exceeds the limit of ${max} bytes`, 'EMAXSIZE')
     }
     chunks.push(value)

@@ -7,6 +7,8 @@ import type { HostAnswer, UrlParts } from './bridge.js'
 const MAX_RANDOM_BYTES = 1 << 20
 const MAX_LIVE_CIPHERS = 1000
 const MAX_KEYS = 1000
+// Node 20 has the class only as a global, not on node:crypto's webcrypto.
+const WebCryptoKey = (globalThis as unknown as { CryptoKey: new () => nodeCrypto.webcrypto.CryptoKey }).CryptoKey
 
 class ServiceError extends Error {
   constructor(name: 'TypeError' | 'RangeError' | 'Error', message: string) {
@@ -195,7 +197,7 @@ export class HostServices {
   }
 
   #describe(result: unknown): unknown {
-    if (result instanceof nodeCrypto.webcrypto.CryptoKey) return { __insertfnKey: this.#keep(result) }
+    if (result instanceof WebCryptoKey) return { __insertfnKey: this.#keep(result) }
     if (typeof result === 'object' && result !== null && 'privateKey' in result && 'publicKey' in result) {
       const pair = result as nodeCrypto.webcrypto.CryptoKeyPair
       return { __insertfnPair: { publicKey: this.#keep(pair.publicKey), privateKey: this.#keep(pair.privateKey) } }
