@@ -8,7 +8,6 @@ export function realisticEvents(count: number): Record<string, unknown>[] {
     userId: `user-${i % 97}`,
     anonymousId: `5f1c2a9e-7b61-4b0e-9d1c-${(100000000000 + i).toString(16)}`,
     timestamp: new Date(Date.UTC(2026, 10, 27, 7, 0, i % 60)).toISOString(),
-    sentAt: '2026-11-27T07:01:00.000Z',
     receivedAt: '2026-11-27T07:01:00.120Z',
     properties: {
       orderId: `ord_${i}`,
@@ -22,9 +21,8 @@ export function realisticEvents(count: number): Record<string, unknown>[] {
     context: {
       ip: `203.0.113.${i % 255}`,
       library: { name: 'analytics-node', version: '2.2.0' },
-      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36',
-      locale: 'en-US',
-      page: { path: '/checkout', url: 'https://shop.example.com/checkout' },
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0',
+      page: { path: '/checkout' },
     },
     integrations: {},
   }))

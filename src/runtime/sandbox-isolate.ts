@@ -60,6 +60,13 @@ export interface SandboxSetup {
 }
 
 const COPY = { arguments: { copy: true } } as const
+// The hot path calls with the same timeout every time: reuse its options object.
+let lastOptions = { ...COPY, timeout: 1 }
+function entryOptions(timeoutMs: number): typeof lastOptions {
+  const timeout = Math.max(1, Math.ceil(timeoutMs))
+  if (lastOptions.timeout !== timeout) lastOptions = { ...COPY, timeout }
+  return lastOptions
+}
 /** isolated-vm wants whole milliseconds, at least one. */
 const ms = (value: number): number => Math.max(1, Math.ceil(value))
 
@@ -126,7 +133,7 @@ export class SandboxIsolate {
   /** Each entry returns a fault when the sandbox can no longer be trusted (stuck, out of memory, broken). */
   invoke(id: number, kind: FunctionKind, batch: boolean, input: unknown, settings: unknown, timeoutMs: number): SandboxFault | undefined {
     try {
-      this.#invoke.applySync(undefined, [id, kind, batch, input, settings], { ...COPY, timeout: ms(timeoutMs) })
+      this.#invoke.applySync(undefined, [id, kind, batch, input, settings], entryOptions(timeoutMs))
       return undefined
     } catch (err) {
       if (!this.#isolate.isDisposed && /could not be cloned/i.test((err as Error).message)) {
