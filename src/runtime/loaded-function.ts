@@ -87,6 +87,8 @@ export class LoadedFunction {
   /** Host timer id -> invocation, so cancelTimer from the sandbox finds its timer. */
   readonly #timerOwners = new Map<number, Invocation>()
   #sandbox: SandboxIsolate | undefined
+  #handlers: ReadonlySet<string>
+  #loadLogs: LogLine[]
   #generation = 0
   #nextId = 1
   #disposed = false
@@ -98,25 +100,23 @@ export class LoadedFunction {
     this.kind = ctx.kind
     this.name = ctx.filename.replace(/\.js$/, '')
     this.#sandbox = this.#build()
+    this.#handlers = this.#sandbox.handlers
+    this.#loadLogs = this.#sandbox.loadLogs
   }
 
   /** Handler names the code defines, such as onTrack and onBatch. */
   get handlers(): string[] {
-    return [...(this.#sandbox?.handlers ?? [])]
+    return [...this.#handlers]
   }
 
-  /** What the code logged while loading. */
+  /** What the code logged while loading (the first time). */
   get loadLogs(): LogLine[] {
-    return this.#sandbox?.loadLogs ?? []
+    return this.#loadLogs
   }
 
   /** How many times the isolate was rebuilt after a fault (for tests and metrics). */
   get rebuilds(): number {
     return this.#generation - 1
-  }
-
-  heapUsed(): number {
-    return this.#sandbox?.heapUsed() ?? 0
   }
 
   #build(): SandboxIsolate {
@@ -253,6 +253,8 @@ export class LoadedFunction {
   #fault(fault: SandboxFault, culprit: Invocation): void {
     this.#sandbox?.dispose()
     this.#sandbox = undefined
+    // Ciphers and keys belonged to the old isolate's objects, which are gone with it.
+    this.#services.dispose()
     const limit = this.#ctx.options
     const own =
       fault.kind === 'timeout'

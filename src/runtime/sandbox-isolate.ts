@@ -169,11 +169,6 @@ export class SandboxIsolate {
     }
   }
 
-  /** Heap in use, bytes: for tests and metrics. */
-  heapUsed(): number {
-    return this.#isolate.isDisposed ? 0 : this.#isolate.getHeapStatisticsSync().used_heap_size
-  }
-
   dispose(): void {
     if (!this.#isolate.isDisposed) this.#isolate.dispose()
   }
