@@ -89,7 +89,7 @@ export interface HostBridge {
 
 /** Entry points the sandbox gives the host, in this order, from its boot function. */
 export interface SandboxEntries {
-  invoke(invocationId: number, kind: FunctionKind, batch: boolean, input: unknown, settings: unknown): void
+  invoke(invocationId: number, kind: FunctionKind, batch: boolean, inputJson: string, settingsJson: string): void
   settle(invocationId: number, callId: number, ok: boolean, value: unknown): void
   fire(invocationId: number, timerId: number): boolean
   /** Abandons an invocation (its deadline passed); returns the items of a per-event batch finished so far. */
@@ -98,8 +98,6 @@ export interface SandboxEntries {
 
 /** Facts the host tells the sandbox at boot. */
 export interface BootInfo {
-  hashes: string[]
-  ciphers: string[]
   maxLogBytes: number
   maxResultBytes: number
 }

@@ -56,7 +56,10 @@ describe('dispatch', () => {
     const fn = await runtime.load(`async function onTrack(e) { return e }`)
     await assert.rejects(fn.invoke([] as never), /event must be an object, not an array/)
     await assert.rejects(fn.invoke(testEvent(), 'secret' as never), /settings must be an object/)
-    await assert.rejects(fn.invoke({ type: 'track', f: () => 1 }), /must be JSON values/)
+    await assert.rejects(fn.invoke({ type: 'track', n: 1n }), /must be JSON values: Do not know how to serialize a BigInt/)
+    const cyclic: Record<string, unknown> = { type: 'track' }
+    cyclic.self = cyclic
+    await assert.rejects(fn.invoke(cyclic), /must be JSON values: Converting circular structure to JSON/)
   })
 })
 

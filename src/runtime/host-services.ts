@@ -43,6 +43,11 @@ function parts(url: URL): UrlParts {
   }
 }
 
+const ALGORITHMS = {
+  hashes: nodeCrypto.getHashes().map((h) => h.toLowerCase()),
+  ciphers: nodeCrypto.getCiphers().map((c) => c.toLowerCase()),
+}
+
 const URL_SETTERS = new Set(['href', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash'])
 
 function parseUrl(input: unknown, base: unknown): UrlParts {
@@ -89,6 +94,8 @@ export class HostServices {
         ;(url as unknown as Record<string, string>)[key] = str(a[2], key)
         return parts(url)
       }
+      case 'crypto.algorithms':
+        return ALGORITHMS
       case 'crypto.hash':
         return nodeCrypto.createHash(str(a[0], 'algorithm')).update(bytes(a[1], 'data')).digest()
       case 'crypto.hmac':

@@ -8,7 +8,7 @@ import type { ResolvedOptions, HostFetch } from './options.js'
 import { hostError } from './outcomes.js'
 import { parseSandboxPayload, toBatchResult, toEventResult, type ParsedPayload } from './payload.js'
 import type { BatchResult, ErrorInfo, InvocationResult, RequestRecord } from './result.js'
-import { CloneError, SandboxIsolate, isFault, type SandboxFault } from './sandbox-isolate.js'
+import { SandboxIsolate, isFault, type SandboxFault } from './sandbox-isolate.js'
 
 const MAX_TIMERS_PER_INVOCATION = 1000
 /** Budget for the small entries the host makes on its own behalf (abandoning an invocation). */
@@ -167,6 +167,14 @@ export class LoadedFunction {
 
   #run(batch: boolean, input: unknown, settings: unknown, eventCount: number): Promise<InvocationResult | BatchResult> {
     if (this.#disposed) return Promise.reject(new Error(`function ${this.name} was disposed`))
+    let inputJson: string
+    let settingsJson: string
+    try {
+      inputJson = JSON.stringify(input)
+      settingsJson = JSON.stringify(settings)
+    } catch (err) {
+      return Promise.reject(new TypeError(`the event and settings must be JSON values: ${(err as Error).message}`))
+    }
     let sandbox: SandboxIsolate
     try {
       sandbox = this.#sandbox !== undefined && !this.#sandbox.disposed ? this.#sandbox : (this.#sandbox = this.#build())
@@ -183,13 +191,7 @@ export class LoadedFunction {
       this.#generation,
     )
     this.#invocations.set(inv.id, inv)
-    let fault: SandboxFault | undefined
-    try {
-      fault = sandbox.invoke(inv.id, this.kind, batch, input, settings, this.#ctx.options.timeoutMs)
-    } catch (err) {
-      this.#invocations.delete(inv.id)
-      return Promise.reject(err instanceof CloneError ? new TypeError(err.message) : err)
-    }
+    const fault = sandbox.invoke(inv.id, this.kind, batch, inputJson, settingsJson, this.#ctx.options.timeoutMs)
     if (fault !== undefined) this.#fault(fault, inv)
     // Handlers that finish without real I/O are done by now: no promise to wait on, no deadline timer.
     if (inv.result !== undefined) return Promise.resolve(inv.result)

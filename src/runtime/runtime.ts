@@ -1,6 +1,5 @@
 // createRuntime(): the entry point of the library. One runtime holds the options, the host fetch and
 // the loaded functions; each loaded function has an isolate of its own.
-import { getCiphers, getHashes } from 'node:crypto'
 import type { BootInfo, FunctionKind } from './bridge.js'
 import { createDefaultFetch } from './default-fetch.js'
 import { LoadedFunction } from './loaded-function.js'
@@ -50,8 +49,6 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const network = resolved.fetch === undefined ? createDefaultFetch(resolved.allowPrivateNetwork) : undefined
   const fetch = resolved.fetch ?? network!.fetch
   const boot: BootInfo = {
-    hashes: getHashes().map((h) => h.toLowerCase()),
-    ciphers: getCiphers().map((c) => c.toLowerCase()),
     maxLogBytes: resolved.maxLogBytes,
     maxResultBytes: resolved.maxResultBytes,
   }

@@ -39,8 +39,6 @@ export type SandboxFault =
   | { kind: 'memory'; message: string }
   | { kind: 'broken'; message: string }
 
-export class CloneError extends TypeError {}
-
 function faultOf(err: unknown, isolate: ivm.Isolate): SandboxFault {
   const message = err instanceof Error ? err.message : String(err)
   if (/memory limit/i.test(message)) return { kind: 'memory', message }
@@ -131,14 +129,12 @@ export class SandboxIsolate {
   }
 
   /** Each entry returns a fault when the sandbox can no longer be trusted (stuck, out of memory, broken). */
-  invoke(id: number, kind: FunctionKind, batch: boolean, input: unknown, settings: unknown, timeoutMs: number): SandboxFault | undefined {
+  /** Events and settings enter as JSON text: the function sees exactly what a destination would. */
+  invoke(id: number, kind: FunctionKind, batch: boolean, inputJson: string, settingsJson: string, timeoutMs: number): SandboxFault | undefined {
     try {
-      this.#invoke.applySync(undefined, [id, kind, batch, input, settings], entryOptions(timeoutMs))
+      this.#invoke.applySync(undefined, [id, kind, batch, inputJson, settingsJson], entryOptions(timeoutMs))
       return undefined
     } catch (err) {
-      if (!this.#isolate.isDisposed && /could not be cloned/i.test((err as Error).message)) {
-        throw new CloneError(`the event and settings must be JSON values: ${(err as Error).message}`)
-      }
       return faultOf(err, this.#isolate)
     }
   }

@@ -1,7 +1,7 @@
 // Node-style `crypto` for masking, hashing, encryption and tokenization. The work is done by the host's
 // OpenSSL (so results match Node byte for byte); only bytes and handles cross the bridge.
 import { Buffer } from './lazy-buffer.js'
-import { bootInfo, hostSync } from './host.js'
+import { hostSync } from './host.js'
 import { callHost } from './calls.js'
 
 type Data = string | ArrayBuffer | ArrayBufferView
@@ -17,6 +17,12 @@ function toBytes(data: Data, encoding?: Encoding): Uint8Array {
 function output(bytes: Uint8Array, encoding?: Encoding): Buffer | string {
   const buf = Buffer().from(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength)
   return encoding === undefined ? buf : buf.toString(encoding)
+}
+
+// Asked of the host on first use rather than copied into every isolate at boot (a few hundred names).
+let known: { hashes: string[]; ciphers: string[] } | undefined
+function algorithms(): { hashes: string[]; ciphers: string[] } {
+  return (known ??= hostSync<{ hashes: string[]; ciphers: string[] }>('crypto.algorithms'))
 }
 
 function checkAlgorithm(algorithm: unknown, list: string[], what: string): string {
@@ -60,7 +66,7 @@ class Hash {
 class Cipher {
   readonly #handle: number
   constructor(decrypt: boolean, algorithm: string, key: Data, iv: Data | null, options?: { authTagLength?: number }) {
-    const cipherName = checkAlgorithm(algorithm, bootInfo().ciphers, 'Cipher')
+    const cipherName = checkAlgorithm(algorithm, algorithms().ciphers, 'Cipher')
     this.#handle = hostSync<number>(
       'cipher.create',
       decrypt,
@@ -223,9 +229,9 @@ const subtle = Object.freeze({
 })
 
 export const sandboxCrypto = Object.freeze({
-  createHash: (algorithm: string) => new Hash('hash', checkAlgorithm(algorithm, bootInfo().hashes, 'Digest')),
+  createHash: (algorithm: string) => new Hash('hash', checkAlgorithm(algorithm, algorithms().hashes, 'Digest')),
   createHmac: (algorithm: string, key: Data) =>
-    new Hash('hmac', checkAlgorithm(algorithm, bootInfo().hashes, 'Digest'), Uint8Array.from(toBytes(key))),
+    new Hash('hmac', checkAlgorithm(algorithm, algorithms().hashes, 'Digest'), Uint8Array.from(toBytes(key))),
   createCipheriv: (algorithm: string, key: Data, iv: Data | null, options?: { authTagLength?: number }) =>
     new Cipher(false, algorithm, key, iv, options),
   createDecipheriv: (algorithm: string, key: Data, iv: Data | null, options?: { authTagLength?: number }) =>
@@ -244,8 +250,8 @@ export const sandboxCrypto = Object.freeze({
   },
   pbkdf2Sync: (password: Data, salt: Data, iterations: number, keylen: number, digest: string) =>
     output(hostSync<Uint8Array>('crypto.pbkdf2', toBytes(password), toBytes(salt), iterations, keylen, digest)),
-  getHashes: () => [...bootInfo().hashes],
-  getCiphers: () => [...bootInfo().ciphers],
+  getHashes: () => [...algorithms().hashes],
+  getCiphers: () => [...algorithms().ciphers],
   subtle,
   webcrypto: Object.freeze({ subtle, getRandomValues, randomUUID: () => hostSync<string>('crypto.randomUUID') }),
 })

@@ -47,6 +47,7 @@ interface Invocation extends InvocationState {
 const invocations = new Map<number, Invocation>()
 
 const stringify = JSON.stringify
+const parse = JSON.parse
 const sinkForUnknown: InvocationState = { id: -1, logs: [], logBytes: 0, droppedLogBytes: 0, ended: true }
 
 export function enterInvocation(id: number): void {
@@ -223,7 +224,9 @@ function finish(inv: Invocation, payload: string): void {
 }
 
 /** Host entry: run one event, or a batch, through the handlers. The result arrives through `done`. */
-export function invoke(id: number, kind: FunctionKind, batch: boolean, input: unknown, settings: unknown): void {
+export function invoke(id: number, kind: FunctionKind, batch: boolean, inputJson: string, settingsJson: string): void {
+  const input: unknown = parse(inputJson)
+  const settings: unknown = parse(settingsJson)
   const inv: Invocation = { id, kind, logs: [], logBytes: 0, droppedLogBytes: 0, ended: false }
   invocations.set(id, inv)
   enter(inv)
