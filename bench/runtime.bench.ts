@@ -7,7 +7,7 @@ import { realisticEvents } from './events.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const BATCH = 200
-const PASSES = Number(process.env.BENCH_PASSES ?? 25) // batches of 200 per round and variant
+const PASSES = Number(process.env.BENCH_PASSES ?? 25) // batches of 200 per round and variant, interleaved
 const events = realisticEvents(BATCH)
 const settings = { apiKey: 'k-123', region: 'eu' }
 const CODE = `async function onTrack(event, settings) { event.properties.enriched = true; return event }`
@@ -32,7 +32,7 @@ const jitsuApply = jitsuContext.global.getSync('apply', { reference: true }) as 
 
 const variants: Record<string, () => Promise<void>> = {
   '(a) direct call on a JSON copy, no sandbox': async () => {
-    for (let p = 0; p < PASSES; p++) {
+    {
       for (const e of events) {
         const out = await onTrack(JSON.parse(JSON.stringify(e)) as Record<string, unknown>, settings)
         check((out.properties as Record<string, unknown>).enriched === true)
@@ -40,7 +40,7 @@ const variants: Record<string, () => Promise<void>> = {
     }
   },
   '(b) runtime.invoke, one event at a time': async () => {
-    for (let p = 0; p < PASSES; p++) {
+    {
       for (const e of events) {
         const r = await warm.invoke(e, settings)
         check(r.outcome === 'forwarded' && (r.event!.properties as Record<string, unknown>).enriched === true)
@@ -48,13 +48,13 @@ const variants: Record<string, () => Promise<void>> = {
     }
   },
   '(c) runtime.invokeBatch, 200 per call': async () => {
-    for (let p = 0; p < PASSES; p++) {
+    {
       const b = await warm.invokeBatch(events, settings)
       for (const r of b.results) check(r.outcome === 'forwarded' && (r.event!.properties as Record<string, unknown>).enriched === true)
     }
   },
   '(d) fresh isolate per batch of 200 (RudderStack default)': async () => {
-    for (let p = 0; p < PASSES; p++) {
+    {
       const fn = await runtime.load(CODE, { name: 'fresh' })
       const b = await fn.invokeBatch(events, settings)
       for (const r of b.results) check(r.outcome === 'forwarded')
@@ -62,7 +62,7 @@ const variants: Record<string, () => Promise<void>> = {
     }
   },
   '(e) warm isolate, async apply per event (Jitsu)': async () => {
-    for (let p = 0; p < PASSES; p++) {
+    {
       for (const e of events) {
         const json = await jitsuApply.apply(undefined, [JSON.stringify(e), settings], {
           arguments: { copy: true },
@@ -75,6 +75,20 @@ const variants: Record<string, () => Promise<void>> = {
   },
 }
 
+/** Loads 60 new functions one after another; the first 10 warm up. Milliseconds per load. */
+async function loadTimes(): Promise<number[]> {
+  const times: number[] = []
+  for (let i = 0; i < 60; i++) {
+    const started = performance.now()
+    const fn = await runtime.load(`${CODE}\nconst n${i} = ${i}`, { name: `load${i}` })
+    times.push(performance.now() - started)
+    await fn.dispose()
+  }
+  return times.slice(10).sort((x, y) => x - y)
+}
+
+const loadsFresh = await loadTimes()
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((x, y) => x - y)
   return s[Math.floor(s.length / 2)]!
@@ -82,26 +96,27 @@ const median = (xs: number[]): number => {
 
 const perRound: Record<string, number[]> = {}
 const ratios: Record<string, number[]> = {}
+// BENCH_ONLY=b,c runs (a) and the named variants only.
+const only = process.env.BENCH_ONLY?.split(',')
+const names = Object.keys(variants).filter((n, i) => i === 0 || only === undefined || only.includes(n[1]!))
+const A = names[0]!
+// Variants take turns one batch at a time, so a busy moment on this shared machine slows all of them
+// alike and the ratios stay comparable; round 0 warms up the JIT and the code caches.
 for (let round = 0; round <= ROUNDS; round++) {
-  const rates: Record<string, number> = {}
-  for (const [name, run] of Object.entries(variants)) {
-    const started = performance.now()
-    await run()
-    rates[name] = (PASSES * BATCH) / ((performance.now() - started) / 1000)
+  const spent: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]))
+  for (let pass = 0; pass < PASSES; pass++) {
+    for (const name of names) {
+      const started = performance.now()
+      await variants[name]!()
+      spent[name]! += performance.now() - started
+    }
   }
-  if (round === 0) continue // warm-up: JIT and code caches
-  for (const name of Object.keys(variants)) {
-    ;(perRound[name] ??= []).push(rates[name]!)
-    ;(ratios[name] ??= []).push(rates[name]! / rates['(a) direct call on a JSON copy, no sandbox']!)
+  if (round === 0) continue
+  for (const name of names) {
+    const rate = (PASSES * BATCH) / (spent[name]! / 1000)
+    ;(perRound[name] ??= []).push(rate)
+    ;(ratios[name] ??= []).push(rate / ((PASSES * BATCH) / (spent[A]! / 1000)))
   }
-}
-
-const loadTimes: number[] = []
-for (let i = 0; i < 60; i++) {
-  const started = performance.now()
-  const fn = await runtime.load(`${CODE}\nconst n${i} = ${i}`, { name: `load${i}` })
-  loadTimes.push(performance.now() - started)
-  await fn.dispose()
 }
 
 console.log(`insertfn runtime benchmark: ${events.length} events of ~${Math.round(JSON.stringify(events).length / events.length)} bytes, ` +
@@ -109,13 +124,15 @@ console.log(`insertfn runtime benchmark: ${events.length} events of ~${Math.roun
 console.log('')
 console.log('| variant | events/s | ratio to (a) | rounds (events/s) |')
 console.log('| --- | ---: | ---: | --- |')
-for (const name of Object.keys(variants)) {
+for (const name of names) {
   const rounds = perRound[name]!.map((r) => Math.round(r / 1000) + 'k').join(' ')
   console.log(`| ${name} | ${Math.round(median(perRound[name]!)).toLocaleString('en-US')} | ${median(ratios[name]!).toFixed(2)} | ${rounds} |`)
 }
+const loadsAfter = await loadTimes()
+const p90 = (xs: number[]) => xs[Math.floor(xs.length * 0.9)]!.toFixed(2)
 console.log('')
-console.log(`load a new function (isolate + prelude + code): median ${median(loadTimes.slice(10)).toFixed(2)} ms, ` +
-  `p90 ${[...loadTimes.slice(10)].sort((x, y) => x - y)[Math.floor(loadTimes.slice(10).length * 0.9)]!.toFixed(2)} ms over 50 loads`)
+console.log(`load a new function (isolate + prelude + code), 50 loads: median ${median(loadsFresh).toFixed(2)} ms (p90 ${p90(loadsFresh)}) ` +
+  `in a fresh process, ${median(loadsAfter).toFixed(2)} ms (p90 ${p90(loadsAfter)}) after the runs above`)
 
 jitsuIsolate.dispose()
 await runtime.close()
