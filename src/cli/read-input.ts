@@ -1,6 +1,7 @@
 // Reading the files a command is given: JSON events and settings, and function code (TypeScript is
 // transpiled first, with esbuild).
 import { readFile } from 'node:fs/promises'
+import { SourceMap, type SourceMapPayload } from 'node:module'
 import { extname } from 'node:path'
 import { transform } from 'esbuild'
 import { z } from 'zod'
@@ -47,13 +48,19 @@ export async function readSettings(path: string | undefined): Promise<Record<str
   return parsed.data
 }
 
+export interface FunctionSource {
+  code: string
+  /** For TypeScript: maps positions in `code` back to the file the person wrote. */
+  map?: SourceMap
+}
+
 /** The function's code as JavaScript: TypeScript files are transpiled (types removed, nothing bundled). */
-export async function readFunctionCode(path: string): Promise<string> {
+export async function readFunctionCode(path: string): Promise<FunctionSource> {
   const text = await readText(path, 'function file')
-  if (!['.ts', '.mts', '.cts'].includes(extname(path))) return text
+  if (!['.ts', '.mts', '.cts'].includes(extname(path))) return { code: text }
   try {
-    const out = await transform(text, { loader: 'ts', target: 'es2022', sourcefile: path })
-    return out.code
+    const out = await transform(text, { loader: 'ts', target: 'es2022', sourcefile: path, sourcemap: 'external' })
+    return { code: out.code, map: new SourceMap(JSON.parse(out.map) as SourceMapPayload) }
   } catch (err) {
     throw new UsageError(`cannot transpile ${path}: ${(err as Error).message}`)
   }

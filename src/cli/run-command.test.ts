@@ -64,6 +64,17 @@ async function onTrack(event: Ev, settings: { tag: string }): Promise<Ev> {
     assert.equal(JSON.parse(r.stdout).event.properties.tag, 'ts')
   })
 
+  it('reports TypeScript errors at the positions of the .ts file, not of the transpiled code', async () => {
+    const fn = file('lines.ts', `interface Order {\n  id: string\n  total: number\n}\n\ntype Settings = { strict?: string }\n\nasync function onTrack(event: { properties: Order }, settings: Settings) {\n  throw new ValidationError('no ' + settings.strict)\n}\n`)
+    const r = await cli(['run', fn, '--event', '-', '--settings', file('strict.json', '{"strict":"x"}')], '{"type":"track","properties":{}}')
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(JSON.parse(r.stdout).error.stack, /at onTrack \(lines\.ts:9:\d+\)/)
+    const broken = file('broken-lines.ts', 'interface A { a: number }\n\nconst x: A = { a: 1 }\n;(x as any).b.c = 1\n')
+    const load = await cli(['run', broken, '--event', '-'], '{}')
+    assert.equal(load.code, 2)
+    assert.match(load.stderr, /broken-lines\.ts does not load: TypeError: Cannot set properties of undefined \(setting 'c'\) \(line 4, column \d+\)/)
+  })
+
   it('exits 0 when the function ran and failed: the outcome is in the output', async () => {
     const fn = file('retry.js', 'async function onTrack() { throw new RetryError("upstream 503") }')
     const r = await cli(['run', fn, '--event', '-'], '{"type":"track"}')

@@ -1,4 +1,5 @@
 // insertfn run: one event (or a batch) through the production sandbox, with the real network.
+import type { SourceMap } from 'node:module'
 import { basename, extname } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createRuntime, FunctionLoadError, InvalidOptionsError } from '../runtime/index.js'
@@ -30,6 +31,21 @@ function number(value: string | undefined, flag: string): number | undefined {
   return n
 }
 
+/** A 1-based position in transpiled code, as a 1-based position in the TypeScript source. */
+function original(map: SourceMap, line: number, column: number): { line: number; column: number } | undefined {
+  const entry = map.findEntry(line - 1, column - 1) as { originalLine?: number; originalColumn?: number }
+  return entry.originalLine === undefined ? undefined : { line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 }
+}
+
+/** Rewrites `name.js:L:C` in stack traces to the TypeScript file's own positions. */
+function mapStackPositions(text: string, name: string, sourceFile: string, map: SourceMap): string {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return text.replace(new RegExp(`${escaped}\\.js:(\\d+):(\\d+)`, 'g'), (match, l: string, c: string) => {
+    const at = original(map, Number(l), Number(c))
+    return at === undefined ? match : `${sourceFile}:${at.line}:${at.column}`
+  })
+}
+
 export async function runCommand(argv: string[]): Promise<number> {
   let parsed
   try {
@@ -53,7 +69,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (values.event === undefined) throw new UsageError('run needs --event <file|->', HINT)
   if (values.kind !== 'insert' && values.kind !== 'destination') throw new UsageError(`--kind must be insert or destination, not "${values.kind}"`, HINT)
   const file = positionals[0]!
-  const [code, input, settings] = await Promise.all([readFunctionCode(file), readEvents(values.event), readSettings(values.settings)])
+  const [source, input, settings] = await Promise.all([readFunctionCode(file), readEvents(values.event), readSettings(values.settings)])
+  const name = basename(file, extname(file))
 
   let runtime
   try {
@@ -67,13 +84,18 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw err
   }
   try {
-    const fn = await runtime.load(code, { kind: values.kind, name: basename(file, extname(file)) })
+    const fn = await runtime.load(source.code, { kind: values.kind, name })
     for (const line of fn.loadLogs) process.stderr.write(`[load ${line.level}] ${line.message}\n`)
     const result = Array.isArray(input) ? await fn.invokeBatch(input, settings) : await fn.invoke(input, settings)
-    process.stdout.write(JSON.stringify(result, null, 2) + '\n')
+    const output = JSON.stringify(result, null, 2)
+    process.stdout.write((source.map === undefined ? output : mapStackPositions(output, name, basename(file), source.map)) + '\n')
     return 0
   } catch (err) {
-    if (err instanceof FunctionLoadError) throw new UsageError(`${file} does not load: ${err.message}`, 'Fix the code and run again.')
+    if (err instanceof FunctionLoadError) {
+      const at = err.line === undefined || source.map === undefined ? undefined : original(source.map, err.line, err.column ?? 1)
+      const message = at === undefined ? err.message : err.message.replace(/\(line \d+, column \d+\)$/, `(line ${at.line}, column ${at.column})`)
+      throw new UsageError(`${file} does not load: ${message}`, 'Fix the code and run again.')
+    }
     throw err
   } finally {
     await runtime.close()
