@@ -341,7 +341,7 @@ export class LoadedFunction {
     // Timers set while loading are accepted and never fire: loading ends before they could.
     if (typeof inv === 'string') return this.#loading ? undefined : inv
     if (++inv.timersStarted > MAX_TIMERS_PER_INVOCATION) return `too many timers: an invocation may start ${MAX_TIMERS_PER_INVOCATION}`
-    this.#schedule(inv, timerId, typeof delayMs === 'number' ? delayMs : 0)
+    this.#schedule(inv, timerId, Number.isFinite(delayMs) ? Math.min(Math.max(0, delayMs), 2 ** 31 - 1) : 0)
     return undefined
   }
 
