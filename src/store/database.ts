@@ -1,0 +1,57 @@
+// Opens the store: SQLite (one file, the embedded default) or Postgres (scaled out), same schema.
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import SQLite from 'better-sqlite3'
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import pg from 'pg'
+import { migrateToLatest } from './migrations.js'
+import type { Database } from './schema.js'
+
+export type Dialect = 'sqlite' | 'postgres'
+
+export interface StoreDatabase {
+  db: Kysely<Database>
+  dialect: Dialect
+  close(): Promise<void>
+}
+
+export async function openSqlite(file: string): Promise<StoreDatabase> {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+  const sqlite = new SQLite(file)
+  // WAL lets readers run beside the one writer; NORMAL sync is durable across process crashes.
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('synchronous = NORMAL')
+  sqlite.pragma('foreign_keys = ON')
+  sqlite.pragma('busy_timeout = 5000')
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  await migrateToLatest(db as Kysely<unknown>)
+  return { db, dialect: 'sqlite', close: () => db.destroy() }
+}
+
+export interface PostgresOptions {
+  /** A schema of its own (created if missing): tests use one each; production uses the default. */
+  schema?: string
+  maxConnections?: number
+}
+
+export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<StoreDatabase> {
+  const { schema } = options
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid Postgres schema name ${schema}`)
+  if (schema !== undefined) {
+    const admin = new pg.Client({ connectionString: url })
+    await admin.connect()
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+    } finally {
+      await admin.end()
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+  })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  await migrateToLatest(db as Kysely<unknown>)
+  return { db, dialect: 'postgres', close: () => db.destroy() }
+}

@@ -1,0 +1,48 @@
+// One ordered list of migrations for every dialect. Append, never edit: a migration that ran is history.
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely'
+
+const migrations: Record<string, Migration> = {
+  '0001_functions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('functions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('resource_type', 'text', (c) => c.notNull())
+        .addColumn('display_name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('logo_url', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('latest_version_id', 'text', (c) => c.notNull())
+        .addColumn('deployed_version_id', 'text')
+        .addColumn('deployed_at', 'text')
+        .execute()
+      await db.schema.createIndex('functions_by_type').on('functions').columns(['resource_type', 'id']).execute()
+      await db.schema
+        .createTable('function_versions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('function_id', 'text', (c) => c.notNull().references('functions.id').onDelete('cascade'))
+        .addColumn('number', 'integer', (c) => c.notNull())
+        .addColumn('code', 'text', (c) => c.notNull())
+        .addColumn('settings', 'text', (c) => c.notNull())
+        .addColumn('author', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('restored_from', 'text')
+        .addUniqueConstraint('function_versions_number', ['function_id', 'number'])
+        .execute()
+    },
+  },
+}
+
+const provider: MigrationProvider = { getMigrations: async () => migrations }
+
+/** Brings the schema up to date; throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest()
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
+    throw new Error(`store migration ${failed} failed: ${(error as Error).message}`)
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}

@@ -1,0 +1,43 @@
+// The tables, as Kysely sees them. Times are ISO-8601 text and JSON is text, so one schema and one set of
+// migrations serve SQLite and Postgres alike.
+import type { Generated, Insertable, Selectable } from 'kysely'
+
+export interface FunctionsTable {
+  id: string
+  resource_type: 'INSERT_DESTINATION' | 'DESTINATION'
+  display_name: string
+  description: string
+  logo_url: string | null
+  created_at: string
+  created_by: string
+  updated_at: string
+  latest_version_id: string
+  deployed_version_id: string | null
+  deployed_at: string | null
+}
+
+export interface FunctionVersionsTable {
+  id: string
+  function_id: string
+  number: number
+  code: string
+  /** JSON: FunctionSetting[] */
+  settings: string
+  author: string
+  created_at: string
+  /** The version this one was restored from, if it is a restore. */
+  restored_from: string | null
+}
+
+export interface SchemaMigrationsTable {
+  seq: Generated<number>
+}
+
+export interface Database {
+  functions: FunctionsTable
+  function_versions: FunctionVersionsTable
+}
+
+export type FunctionRow = Selectable<FunctionsTable>
+export type NewFunctionRow = Insertable<FunctionsTable>
+export type VersionRow = Selectable<FunctionVersionsTable>
