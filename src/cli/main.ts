@@ -1,10 +1,12 @@
 // insertfn's command line. Each command is a module with one job; this file only routes.
 import { runCommand, RUN_HELP } from './run-command.js'
+import { startCommand, START_HELP } from './start-command.js'
 import { UsageError } from './usage-error.js'
 
 const HELP = `insertfn: Segment-style insert functions, self-hosted
 
 Usage:
+  insertfn start [options]                                    run the server on an embedded SQLite file
   insertfn run <function.js|.ts> --event <file|-> [options]   run one event, or a JSON array as a batch
 
 Run \`insertfn <command> --help\` for a command's options.
@@ -21,6 +23,12 @@ export async function main(argv: string[]): Promise<number> {
           return 0
         }
         return await runCommand(rest)
+      case 'start':
+        if (rest.includes('--help') || rest.includes('-h')) {
+          process.stdout.write(START_HELP)
+          return 0
+        }
+        return await startCommand(rest)
       case undefined:
       case '--help':
       case '-h':

@@ -1,6 +1,6 @@
 // The tables, as Kysely sees them. Times are ISO-8601 text and JSON is text, so one schema and one set of
 // migrations serve SQLite and Postgres alike.
-import type { Generated, Insertable, Selectable } from 'kysely'
+import type { Insertable, Selectable } from 'kysely'
 
 export interface FunctionsTable {
   id: string
@@ -29,13 +29,20 @@ export interface FunctionVersionsTable {
   restored_from: string | null
 }
 
-export interface SchemaMigrationsTable {
-  seq: Generated<number>
+export interface TokensTable {
+  id: string
+  name: string
+  /** JSON: Role[] */
+  roles: string
+  /** SHA-256 of the token, hex: the token itself is never stored. */
+  hash: string
+  created_at: string
 }
 
 export interface Database {
   functions: FunctionsTable
   function_versions: FunctionVersionsTable
+  tokens: TokensTable
 }
 
 export type FunctionRow = Selectable<FunctionsTable>

@@ -1,0 +1,87 @@
+// insertfn start: the embedded default. One process, a SQLite file in the data directory, the management
+// API under /api. Options come from flags, then the environment, then defaults.
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { createRuntime } from '../runtime/index.js'
+import { buildServer } from '../server/app.js'
+import { openSqlite } from '../store/database.js'
+import { FunctionStore } from '../store/function-store.js'
+import { TokenStore } from '../store/token-store.js'
+import { UsageError } from './usage-error.js'
+
+export const START_HELP = `Usage: insertfn start [options]
+
+Runs insertfn in one process on an embedded SQLite file.
+
+Options (flag, then environment variable, then default):
+  --port <n>               INSERTFN_PORT        4000
+  --host <address>         INSERTFN_HOST        127.0.0.1 (0.0.0.0 to listen on every interface)
+  --data-dir <dir>         INSERTFN_DATA_DIR    ./data
+  --timeout <ms>           INSERTFN_TIMEOUT_MS  5000   deadline per function invocation
+  --memory <mb>            INSERTFN_MEMORY_MB   128    memory limit per function isolate
+  --allow-private-network  INSERTFN_ALLOW_PRIVATE_NETWORK=1   let functions reach private addresses
+
+On the first start an owner token is created: INSERTFN_ADMIN_TOKEN if set, otherwise a new one that is
+printed once. Send it as "Authorization: Bearer <token>".
+`
+
+const HINT = 'Run `insertfn start --help` for usage.'
+
+function positive(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} must be a whole number, not "${value}"`, HINT)
+  return n
+}
+
+export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let values
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        timeout: { type: 'string' },
+        memory: { type: 'string' },
+        'allow-private-network': { type: 'boolean' },
+      },
+    }).values
+  } catch (err) {
+    throw new UsageError((err as Error).message, HINT)
+  }
+  const port = positive(values.port ?? env.INSERTFN_PORT, '--port') ?? 4000
+  const host = values.host ?? env.INSERTFN_HOST ?? '127.0.0.1'
+  const dataDir = resolve(values['data-dir'] ?? env.INSERTFN_DATA_DIR ?? './data')
+  const timeoutMs = positive(values.timeout ?? env.INSERTFN_TIMEOUT_MS, '--timeout')
+  const memoryMb = positive(values.memory ?? env.INSERTFN_MEMORY_MB, '--memory')
+  const allowPrivateNetwork = values['allow-private-network'] ?? env.INSERTFN_ALLOW_PRIVATE_NETWORK === '1'
+
+  const store = await openSqlite(join(dataDir, 'insertfn.db'))
+  const tokens = new TokenStore(store.db)
+  if ((await tokens.count()) === 0) {
+    const given = env.INSERTFN_ADMIN_TOKEN
+    const { token } = await tokens.create('owner', ['Workspace Owner'], ...(given ? [given] : []))
+    if (!given) process.stdout.write(`insertfn: created the owner token (shown only this once): ${token}\n`)
+  }
+  const runtime = createRuntime({
+    allowPrivateNetwork,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(memoryMb === undefined ? {} : { memoryMb }),
+  })
+  const app = buildServer({ functions: new FunctionStore(store.db), tokens, runtime, logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' } })
+  const address = await app.listen({ port, host })
+  process.stdout.write(`insertfn: listening on ${address} (management API at ${address}/api), data in ${dataDir}\n`)
+
+  await new Promise<void>((done) => {
+    const stop = () => done()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  process.stdout.write('insertfn: shutting down\n')
+  await app.close()
+  await runtime.close()
+  await store.close()
+  return 0
+}

@@ -1,0 +1,18 @@
+// What each role may do (spec section 7). A route names the permissions it needs; a token passes when its
+// roles together grant all of them.
+import type { Role } from '../store/token-store.js'
+
+export type Permission = 'functions:read' | 'functions:write' | 'functions:deploy'
+
+const GRANTS: Record<Role, readonly Permission[]> = {
+  'Workspace Owner': ['functions:read', 'functions:write', 'functions:deploy'],
+  'Functions Admin': ['functions:read', 'functions:write'],
+  'Functions Read-only': ['functions:read'],
+  // Segment: Source Admin is needed, besides Functions Admin, to deploy changes to existing functions.
+  'Source Admin': ['functions:read', 'functions:deploy'],
+}
+
+export function missingPermissions(roles: readonly Role[], needed: readonly Permission[]): Permission[] {
+  const granted = new Set(roles.flatMap((r) => GRANTS[r] ?? []))
+  return needed.filter((p) => !granted.has(p))
+}

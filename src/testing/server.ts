@@ -1,0 +1,35 @@
+// A management server on a real SQLite file, with one token per role. Call close() in the file's after().
+import type { FastifyInstance } from 'fastify'
+import { createRuntime } from '../runtime/index.js'
+import { buildServer } from '../server/app.js'
+import { FunctionStore } from '../store/function-store.js'
+import { TokenStore, type Role } from '../store/token-store.js'
+import { openTestStore, type TestStore } from './stores.js'
+
+export interface TestServer {
+  app: FastifyInstance
+  store: TestStore
+  functions: FunctionStore
+  /** A token for each role, and one holding Functions Admin and Source Admin together. */
+  tokens: Record<Role | 'Functions Admin + Source Admin', string>
+  close(): Promise<void>
+}
+
+export async function testServer(): Promise<TestServer> {
+  const store = await openTestStore('sqlite')
+  const tokenStore = new TokenStore(store.db)
+  const tokens = {} as TestServer['tokens']
+  for (const role of ['Workspace Owner', 'Functions Admin', 'Functions Read-only', 'Source Admin'] as const) {
+    tokens[role] = (await tokenStore.create(role, [role])).token
+  }
+  tokens['Functions Admin + Source Admin'] = (await tokenStore.create('admin+source', ['Functions Admin', 'Source Admin'])).token
+  const runtime = createRuntime({ timeoutMs: 1000 })
+  const functions = new FunctionStore(store.db)
+  const app = buildServer({ functions, tokens: tokenStore, runtime })
+  const close = async () => {
+    await app.close()
+    await runtime.close()
+    await store.destroy()
+  }
+  return { app, store, functions, tokens, close }
+}
