@@ -74,10 +74,11 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
   const address = await app.listen({ port, host })
   process.stdout.write(`insertfn: listening on ${address} (management API at ${address}/api), data in ${dataDir}\n`)
 
+  // A terminal's Ctrl-C reaches this process twice (from the terminal and from the bin wrapper): the
+  // first signal starts a clean stop, the rest are ignored rather than killing it half-way.
   await new Promise<void>((done) => {
-    const stop = () => done()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    process.on('SIGINT', () => done())
+    process.on('SIGTERM', () => done())
   })
   process.stdout.write('insertfn: shutting down\n')
   await app.close()

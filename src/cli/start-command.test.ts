@@ -1,0 +1,74 @@
+// `insertfn start` as a person runs it: a real process, a data directory, the owner token, a clean stop.
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { it } from 'node:test'
+
+const BIN = new URL('../../../bin/insertfn.js', import.meta.url).pathname
+
+interface Started {
+  child: ChildProcess
+  address: string
+  output: () => string
+}
+
+function start(dataDir: string, env: Record<string, string> = {}): Promise<Started> {
+  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--data-dir', dataDir], {
+    env: { ...process.env, NODE_OPTIONS: '', INSERTFN_LOG_LEVEL: 'warn', ...env },
+  })
+  let out = ''
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()))
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "listening" line in 20 s:\n${out}`)), 20_000)
+    child.stdout!.on('data', () => {
+      const m = /listening on (http:\/\/[^\s]+) /.exec(out)
+      if (m !== null) {
+        clearTimeout(timer)
+        resolve({ child, address: m[1]!, output: () => out })
+      }
+    })
+    child.on('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)))
+  })
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit')
+    child.on('exit', (code) => resolve(code))
+    child.kill('SIGTERM')
+  })
+}
+
+it('starts on SQLite in the data directory, prints a new owner token once, and keeps it across restarts', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'insertfn-start-'))
+  const first = await start(dataDir)
+  const token = /owner token \(shown only this once\): (\S+)/.exec(first.output())?.[1]
+  assert.ok(token, first.output())
+  assert.ok(existsSync(join(dataDir, 'insertfn.db')))
+  const created = await fetch(`${first.address}/api/functions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ code: 'async function onTrack(e) { return e }', displayName: 'kept', resourceType: 'INSERT_DESTINATION' }),
+  })
+  assert.equal(created.status, 200)
+  assert.equal(await stop(first.child), 0)
+
+  const second = await start(dataDir)
+  assert.doesNotMatch(second.output(), /owner token/)
+  const listed = await fetch(`${second.address}/api/functions?resourceType=INSERT_DESTINATION`, { headers: { authorization: `Bearer ${token}` } })
+  const body = (await listed.json()) as { data: { functions: { displayName: string }[] } }
+  assert.deepEqual(body.data.functions.map((f) => f.displayName), ['kept'])
+  assert.equal(await stop(second.child), 0)
+})
+
+it('uses INSERTFN_ADMIN_TOKEN as the owner token on first start, and prints no token', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'insertfn-start-'))
+  const s = await start(dataDir, { INSERTFN_ADMIN_TOKEN: 'my-chosen-owner-token' })
+  assert.doesNotMatch(s.output(), /owner token/)
+  const ok = await fetch(`${s.address}/api/functions?resourceType=DESTINATION`, { headers: { authorization: 'Bearer my-chosen-owner-token' } })
+  assert.equal(ok.status, 200)
+  assert.equal(await stop(s.child), 0)
+})

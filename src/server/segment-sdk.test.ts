@@ -1,0 +1,82 @@
+// The whole function lifecycle driven by Segment's own published SDK, over real HTTP, against a running
+// insertfn: what someone migrating from Segment would do.
+import assert from 'node:assert/strict'
+import { after, before, it } from 'node:test'
+import segment from '@segment/public-api-sdk-typescript'
+import { testServer, type TestServer } from '../testing/server.js'
+
+let s: TestServer
+let functionsApi: InstanceType<typeof segment.FunctionsApi>
+before(async () => {
+  s = await testServer()
+  const address = await s.app.listen({ port: 0, host: '127.0.0.1' })
+  functionsApi = new segment.FunctionsApi(`${address}/api`)
+  functionsApi.accessToken = s.tokens['Workspace Owner']
+})
+after(() => s.close())
+
+const V1 = 'async function onTrack(event, settings) { event.properties.v = 1; return event }'
+const V2 = 'async function onTrack(event, settings) { event.properties.v = 2; return event }'
+
+it('create, save, list versions, restore, deploy, read, list and delete a function through @segment/public-api-sdk-typescript', async () => {
+  const created = await functionsApi.createFunction({
+    code: V1,
+    displayName: 'Enrich orders',
+    resourceType: segment.CreateFunctionV1Input.ResourceTypeEnum.INSERT_DESTINATION,
+    description: 'adds v',
+    settings: [{ name: 'apiKey', label: 'API key', description: 'CRM key', type: segment.FunctionSettingV1.TypeEnum.STRING, required: true, sensitive: true }],
+  })
+  const fn = created.body.data!.function
+  assert.match(fn.id!, /^ifnd_/)
+  assert.equal(fn.code, V1)
+  assert.equal(fn.settings![0]!.name, 'apiKey')
+
+  const saved = await functionsApi.updateFunction(fn.id!, { code: V2, displayName: 'Enrich orders v2' })
+  assert.equal(saved.body.data!.function.code, V2)
+  assert.equal(saved.body.data!.function.displayName, 'Enrich orders v2')
+
+  const versions = await functionsApi.listFunctionVersions(fn.id!, { count: 10 })
+  assert.deepEqual(versions.body.data!.versions.map((v) => v.code), [V2, V1])
+  assert.equal(versions.body.data!.pagination.totalEntries, 2)
+
+  const first = versions.body.data!.versions[1]!
+  const restored = await functionsApi.restoreFunctionVersion(fn.id!, { versionId: first.id })
+  assert.equal(restored.body.data!.version.code, V1)
+
+  const one = await functionsApi.getFunctionVersion(fn.id!, restored.body.data!.version.id)
+  assert.equal(one.body.data!.version.isDeployed, false)
+
+  const deployed = await functionsApi.createFunctionDeployment(fn.id!)
+  assert.equal(String(deployed.body.data!.functionDeployment.status), 'SUCCESS')
+  const afterDeploy = await functionsApi.getFunctionVersion(fn.id!, restored.body.data!.version.id)
+  assert.equal(afterDeploy.body.data!.version.isDeployed, true)
+  assert.ok(afterDeploy.body.data!.version.deployedAt)
+
+  const got = await functionsApi.getFunction(fn.id!)
+  assert.equal(got.body.data!.function!.code, V1)
+  assert.ok(got.body.data!.function!.deployedAt)
+
+  const listed = await functionsApi.listFunctions({ count: 100 }, 'INSERT_DESTINATION')
+  assert.ok(listed.body.data!.functions.some((f) => f.id === fn.id && f.displayName === 'Enrich orders v2'))
+
+  const deleted = await functionsApi.deleteFunction(fn.id!)
+  assert.equal(String(deleted.body.data!.status), 'SUCCESS')
+
+  const gone = await functionsApi.getFunction(fn.id!).catch((e: { name: string; statusCode: number; body: { errors: { type: string; message: string }[] } }) => e)
+  assert.equal((gone as { name: string }).name, 'HttpError')
+  assert.equal((gone as { statusCode: number }).statusCode, 404)
+  assert.match((gone as { body: { errors: { message: string }[] } }).body.errors[0]!.message, /does not exist/)
+})
+
+it('the SDK gets a 403 with a reason for a role that may not act, and 401 without a token', async () => {
+  const readOnly = new segment.FunctionsApi(functionsApi.basePath)
+  readOnly.accessToken = s.tokens['Functions Read-only']
+  const refused = await readOnly
+    .createFunction({ code: V1, displayName: 'x', resourceType: segment.CreateFunctionV1Input.ResourceTypeEnum.INSERT_DESTINATION })
+    .catch((e: { statusCode: number; body: { errors: { message: string }[] } }) => e)
+  assert.equal((refused as { statusCode: number }).statusCode, 403)
+  assert.match((refused as { body: { errors: { message: string }[] } }).body.errors[0]!.message, /Functions Read-only\) do not grant functions:write/)
+  const anonymous = new segment.FunctionsApi(functionsApi.basePath)
+  const noToken = await anonymous.listFunctions({ count: 1 }, 'INSERT_DESTINATION').catch((e: { statusCode: number }) => e)
+  assert.equal((noToken as { statusCode: number }).statusCode, 401)
+})
