@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util'
 import { createRuntime } from '../runtime/index.js'
 import { buildServer } from '../server/app.js'
 import { openSqlite } from '../store/database.js'
+import { AuditLog } from '../store/audit-log.js'
 import { FunctionStore } from '../store/function-store.js'
 import { TokenStore } from '../store/token-store.js'
 import { UsageError } from './usage-error.js'
@@ -70,7 +71,7 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(memoryMb === undefined ? {} : { memoryMb }),
   })
-  const app = buildServer({ functions: new FunctionStore(store.db), tokens, runtime, logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' } })
+  const app = buildServer({ functions: new FunctionStore(store.db), audit: new AuditLog(store.db), tokens, runtime, logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' } })
   const address = await app.listen({ port, host })
   process.stdout.write(`insertfn: listening on ${address} (management API at ${address}/api), data in ${dataDir}\n`)
 

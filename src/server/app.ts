@@ -3,14 +3,17 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { ZodError } from 'zod'
 import type { Runtime } from '../runtime/index.js'
+import type { AuditLog } from '../store/audit-log.js'
 import { NotFoundError, type FunctionStore } from '../store/function-store.js'
 import type { TokenInfo, TokenStore } from '../store/token-store.js'
 import { ApiError } from './api-errors.js'
+import { auditRoutes } from './audit-routes.js'
 import { functionRoutes } from './function-routes.js'
 import { missingPermissions, type Permission } from './permissions.js'
 
 export interface ServerDeps {
   functions: FunctionStore
+  audit: AuditLog
   tokens: TokenStore
   runtime: Runtime
   /** pino logger options, or false for none (tests). */
@@ -74,6 +77,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       api.addHook('onRequest', async (req: FastifyRequest) => authenticate(req, deps.tokens))
       api.addHook('preHandler', async (req: FastifyRequest, _reply: FastifyReply) => authorize(req))
       await api.register(functionRoutes, { functions: deps.functions, runtime: deps.runtime })
+      await api.register(auditRoutes, { audit: deps.audit })
     },
     { prefix: '/api' },
   )

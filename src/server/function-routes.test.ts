@@ -139,6 +139,7 @@ describe('management API: tokens and roles', () => {
     ['deploy', 'POST', (id) => `/functions/${id}/deploy`, undefined, { 'Workspace Owner': 200, 'Functions Admin': 403, 'Functions Read-only': 403, 'Source Admin': 403, 'Functions Admin + Source Admin': 200 }],
     ['inline preview', 'POST', () => '/functions/preview', { code: CODE, event: { type: 'track' } }, { 'Workspace Owner': 200, 'Functions Admin': 200, 'Functions Read-only': 403 }],
     ['delete', 'DELETE', (id) => `/functions/${id}`, undefined, { 'Functions Read-only': 403, 'Source Admin': 403, 'Functions Admin': 200 }],
+    ['read the audit trail', 'GET', () => '/audit-events?pagination%5Bcount%5D=5', undefined, { 'Workspace Owner': 200, 'Functions Admin': 403, 'Functions Read-only': 403, 'Source Admin': 403 }],
   ]
   for (const [what, method, url, body, expected] of table) {
     for (const [role, status] of Object.entries(expected)) {
@@ -146,7 +147,7 @@ describe('management API: tokens and roles', () => {
         const fn = (await create()).body.data.function
         const r = await call(method, url(fn.id), body, s.tokens[role as keyof TestServer['tokens']])
         assert.equal(r.status, status, JSON.stringify(r.body))
-        if (status === 403) assert.match(r.body.errors[0].message, /do not grant functions:/)
+        if (status === 403) assert.match(r.body.errors[0].message, /do not grant (functions|audit):/)
       })
     }
   }

@@ -104,13 +104,13 @@ export async function functionRoutes(app: FastifyInstance, deps: Deps): Promise<
   })
 
   app.delete<{ Params: IdParams }>('/functions/:functionId', { config: WRITE }, async (req) => {
-    await functions.delete(req.params.functionId)
+    await functions.delete(req.params.functionId, author(req))
     return { data: { status: 'SUCCESS' } }
   })
 
   app.post<{ Params: IdParams }>('/functions/:functionId/deploy', { config: DEPLOY }, async (req) => {
     DeployInput.parse(req.body ?? undefined)
-    await functions.deploy(req.params.functionId)
+    await functions.deploy(req.params.functionId, author(req))
     return { data: { functionDeployment: { status: 'SUCCESS' } } }
   })
 

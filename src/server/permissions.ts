@@ -2,10 +2,11 @@
 // roles together grant all of them.
 import type { Role } from '../store/token-store.js'
 
-export type Permission = 'functions:read' | 'functions:write' | 'functions:deploy'
+export type Permission = 'functions:read' | 'functions:write' | 'functions:deploy' | 'audit:read'
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  'Workspace Owner': ['functions:read', 'functions:write', 'functions:deploy'],
+  // Segment: only the Workspace Owner sees the audit trail.
+  'Workspace Owner': ['functions:read', 'functions:write', 'functions:deploy', 'audit:read'],
   'Functions Admin': ['functions:read', 'functions:write'],
   'Functions Read-only': ['functions:read'],
   // Segment: Source Admin is needed, besides Functions Admin, to deploy changes to existing functions.

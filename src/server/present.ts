@@ -46,6 +46,6 @@ export function versionAlpha(v: VersionRecord, f: Pick<FunctionRecord, 'deployed
   }
 }
 
-export function paginationOutput(current: string | undefined, next: string | undefined, totalEntries: number) {
-  return { current: current ?? '', ...(next === undefined ? {} : { next }), totalEntries }
+export function paginationOutput(current: string | undefined, next: string | undefined, totalEntries?: number) {
+  return { current: current ?? '', ...(next === undefined ? {} : { next }), ...(totalEntries === undefined ? {} : { totalEntries }) }
 }

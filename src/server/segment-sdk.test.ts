@@ -59,6 +59,12 @@ it('create, save, list versions, restore, deploy, read, list and delete a functi
   const listed = await functionsApi.listFunctions({ count: 100 }, 'INSERT_DESTINATION')
   assert.ok(listed.body.data!.functions.some((f) => f.id === fn.id && f.displayName === 'Enrich orders v2'))
 
+  const audit = new segment.AuditTrailApi(functionsApi.basePath)
+  audit.accessToken = s.tokens['Workspace Owner']
+  const trail = await audit.listAuditEvents({ count: 10 }, undefined, undefined, fn.id!)
+  assert.deepEqual(trail.body.data!.events.map((e) => e.type), ['Function Deployed', 'Function Version Restored', 'Function Updated', 'Function Created'])
+  assert.ok(trail.body.data!.events.every((e) => e.actor === 'Workspace Owner' && e.resourceId === fn.id && e.resourceType === 'Function'))
+
   const deleted = await functionsApi.deleteFunction(fn.id!)
   assert.equal(String(deleted.body.data!.status), 'SUCCESS')
 

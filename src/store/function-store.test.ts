@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { AuditLog } from './audit-log.js'
 import { FunctionStore, NotFoundError, type FunctionSetting } from './function-store.js'
 import { DIALECTS, openTestStore, type TestStore } from '../testing/stores.js'
 
@@ -50,7 +51,7 @@ for (const dialect of DIALECTS) {
 
     it('deploy marks LATEST as DEPLOYED; a later Save leaves DEPLOYED alone', async () => {
       const fn = await create()
-      const deployed = await functions.deploy(fn.id)
+      const deployed = await functions.deploy(fn.id, 'owner')
       assert.equal(deployed.deployedVersionId, fn.latest.id)
       assert.ok(deployed.deployedAt !== null)
       const saved = await functions.update(fn.id, { code: 'new' }, 'owner')
@@ -72,10 +73,10 @@ for (const dialect of DIALECTS) {
 
     it('deleting a function removes its versions; unknown ids are NotFoundError', async () => {
       const fn = await create()
-      await functions.delete(fn.id)
+      await functions.delete(fn.id, 'owner')
       await assert.rejects(functions.get(fn.id), NotFoundError)
       await assert.rejects(functions.versions(fn.id), NotFoundError)
-      await assert.rejects(functions.delete(fn.id), /function .* does not exist/)
+      await assert.rejects(functions.delete(fn.id, 'owner'), /function .* does not exist/)
       await assert.rejects(functions.restore(fn.id, fn.latest.id, 'x'), NotFoundError)
       const left = await store.db.selectFrom('function_versions').select('id').where('function_id', '=', fn.id).execute()
       assert.deepEqual(left, [])
@@ -87,6 +88,57 @@ for (const dialect of DIALECTS) {
       await assert.rejects(create({ code: null as never }))
       const afterList = await functions.list('INSERT_DESTINATION', 1000)
       assert.equal(afterList.total, before.total)
+    })
+  })
+}
+
+for (const dialect of DIALECTS) {
+  describe(`${dialect}: the audit trail of functions`, () => {
+    let store: TestStore
+    let functions: FunctionStore
+    let audit: AuditLog
+    before(async () => {
+      store = await openTestStore(dialect)
+      functions = new FunctionStore(store.db)
+      audit = new AuditLog(store.db)
+    })
+    after(() => store.destroy())
+
+    it('records every change with who, what, and before and after, newest first', async () => {
+      const fn = await functions.create({ resourceType: 'DESTINATION', displayName: 'Audited', code: 'x', settings: [apiKey], author: 'alice' })
+      await functions.update(fn.id, { code: 'y' }, 'bob')
+      await functions.deploy(fn.id, 'carol')
+      await functions.restore(fn.id, fn.latest.id, 'dave')
+      await functions.delete(fn.id, 'erin')
+      const { events } = await audit.list({ count: 10, resourceId: fn.id })
+      assert.deepEqual(events.map((e) => [e.type, e.actor]), [
+        ['Function Deleted', 'erin'],
+        ['Function Version Restored', 'dave'],
+        ['Function Deployed', 'carol'],
+        ['Function Updated', 'bob'],
+        ['Function Created', 'alice'],
+      ])
+      const updated = events[3]!
+      assert.deepEqual([(updated.before as { latestVersion: number }).latestVersion, (updated.after as { latestVersion: number }).latestVersion], [1, 2])
+      assert.equal(updated.resourceName, 'Audited')
+      assert.doesNotMatch(JSON.stringify(events), /"code"/) // code is summarised as a hash, never copied
+    })
+
+    it('pages newest first with a cursor, and filters by type and time', async () => {
+      for (let i = 0; i < 3; i++) await functions.create({ resourceType: 'DESTINATION', displayName: `p${i}`, code: 'x', settings: [], author: 'pager' })
+      const first = await audit.list({ count: 2 })
+      const rest = await audit.list({ count: 100, cursor: first.next })
+      const all = await audit.list({ count: 100 })
+      assert.deepEqual([...first.events, ...rest.events].map((e) => e.id), all.events.map((e) => e.id))
+      assert.equal((await audit.list({ count: 100, resourceType: 'Source' })).events.length, 0)
+      assert.equal((await audit.list({ count: 100, startTime: '2999-01-01T00:00:00.000Z' })).events.length, 0)
+    })
+
+    it('a change that fails leaves no audit entry', async () => {
+      const before = (await audit.list({ count: 1000 })).events.length
+      await assert.rejects(functions.update('ifnd_missing', { code: 'z' }, 'x'))
+      await assert.rejects(functions.create({ resourceType: 'DESTINATION', displayName: 'bad', code: null as never, settings: [], author: 'x' }))
+      assert.equal((await audit.list({ count: 1000 })).events.length, before)
     })
   })
 }

@@ -1,6 +1,8 @@
 // Functions and their versions. Every write is one transaction: a function never exists without its
 // first version, and a version never without its function.
-import { randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
+import { recordAudit } from './audit-log.js'
+import { newId } from './ids.js'
 import type { Kysely, Transaction } from 'kysely'
 import type { Database, FunctionRow, VersionRow } from './schema.js'
 
@@ -69,10 +71,7 @@ export class NotFoundError extends Error {
   }
 }
 
-/** Ids read like Segment's: a prefix for the kind of thing, then 22 random base62-ish characters. */
-export function newId(prefix: string): string {
-  return `${prefix}${randomBytes(16).toString('base64url').replace(/[-_]/g, '').slice(0, 22)}`
-}
+export { newId }
 
 const ID_PREFIX: Record<ResourceType, string> = { INSERT_DESTINATION: 'ifnd_', DESTINATION: 'dfn_' }
 
@@ -102,6 +101,19 @@ function toFunction(row: FunctionRow, latest: VersionRow): FunctionRecord {
     latest: toVersion(latest),
     deployedVersionId: row.deployed_version_id,
     deployedAt: row.deployed_at,
+  }
+}
+
+/** What the audit trail keeps of a function: no code (a hash of it), no secret values (functions hold none). */
+function auditSummary(f: FunctionRecord) {
+  return {
+    displayName: f.displayName,
+    description: f.description,
+    logoUrl: f.logoUrl,
+    latestVersion: f.latest.number,
+    deployedVersionId: f.deployedVersionId,
+    codeSha256: createHash('sha256').update(f.latest.code).digest('hex'),
+    settings: f.latest.settings.map(({ name, type, required, sensitive }) => ({ name, type, required, sensitive })),
   }
 }
 
@@ -143,7 +155,9 @@ export class FunctionStore {
         .insertInto('function_versions')
         .values({ id: versionId, function_id: id, number: 1, code: input.code, settings: JSON.stringify(input.settings), author: input.author, created_at: at, restored_from: null })
         .execute()
-      return this.#get(tx, id)
+      const created = await this.#get(tx, id)
+      await recordAudit(tx, { type: 'Function Created', actor: input.author, resourceId: id, resourceType: 'Function', resourceName: created.displayName, after: auditSummary(created) }, at)
+      return created
     })
   }
 
@@ -210,7 +224,9 @@ export class FunctionStore {
         })
         .where('id', '=', id)
         .execute()
-      return this.#get(tx, id)
+      const updated = await this.#get(tx, id)
+      await recordAudit(tx, { type: 'Function Updated', actor: author, resourceId: id, resourceType: 'Function', resourceName: updated.displayName, before: auditSummary(current), after: auditSummary(updated) }, at)
+      return updated
     })
   }
 
@@ -228,9 +244,10 @@ export class FunctionStore {
     return versionId
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(id: string, author: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      await this.#get(tx, id)
+      const current = await this.#get(tx, id)
+      await recordAudit(tx, { type: 'Function Deleted', actor: author, resourceId: id, resourceType: 'Function', resourceName: current.displayName, before: auditSummary(current) }, this.now().toISOString())
       // Versions go first: not every SQLite connection enforces the cascade.
       await tx.deleteFrom('function_versions').where('function_id', '=', id).execute()
       await tx.deleteFrom('functions').where('id', '=', id).execute()
@@ -256,18 +273,24 @@ export class FunctionStore {
       const old = await tx.selectFrom('function_versions').selectAll().where('function_id', '=', functionId).where('id', '=', versionId).executeTakeFirst()
       if (old === undefined) throw new NotFoundError('version', versionId)
       const at = this.now().toISOString()
+      const before = await this.#get(tx, functionId)
       const newVersionId = await this.#addVersion(tx, functionId, old.code, JSON.parse(old.settings) as FunctionSetting[], author, at, old.id)
       await tx.updateTable('functions').set({ latest_version_id: newVersionId, updated_at: at }).where('id', '=', functionId).execute()
+      const after = await this.#get(tx, functionId)
+      await recordAudit(tx, { type: 'Function Version Restored', actor: author, resourceId: functionId, resourceType: 'Function', resourceName: after.displayName, before: auditSummary(before), after: { ...auditSummary(after), restoredFrom: old.id } }, at)
       return toVersion(await tx.selectFrom('function_versions').selectAll().where('id', '=', newVersionId).executeTakeFirstOrThrow())
     })
   }
 
   /** Deploy: LATEST becomes DEPLOYED. */
-  async deploy(functionId: string): Promise<FunctionRecord> {
+  async deploy(functionId: string, author: string): Promise<FunctionRecord> {
     return this.db.transaction().execute(async (tx) => {
       const current = await this.#get(tx, functionId)
-      await tx.updateTable('functions').set({ deployed_version_id: current.latest.id, deployed_at: this.now().toISOString() }).where('id', '=', functionId).execute()
-      return this.#get(tx, functionId)
+      const at = this.now().toISOString()
+      await tx.updateTable('functions').set({ deployed_version_id: current.latest.id, deployed_at: at }).where('id', '=', functionId).execute()
+      const deployed = await this.#get(tx, functionId)
+      await recordAudit(tx, { type: 'Function Deployed', actor: author, resourceId: functionId, resourceType: 'Function', resourceName: deployed.displayName, before: auditSummary(current), after: auditSummary(deployed) }, at)
+      return deployed
     })
   }
 }

@@ -39,10 +39,26 @@ export interface TokensTable {
   created_at: string
 }
 
+export interface AuditEventsTable {
+  id: string
+  /** Order of recording, microseconds since the epoch; the newest event has the highest. */
+  seq: number | string
+  timestamp: string
+  type: string
+  actor: string
+  resource_id: string
+  resource_type: string
+  resource_name: string
+  /** JSON snapshots without secret values. */
+  before: string | null
+  after: string | null
+}
+
 export interface Database {
   functions: FunctionsTable
   function_versions: FunctionVersionsTable
   tokens: TokensTable
+  audit_events: AuditEventsTable
 }
 
 export type FunctionRow = Selectable<FunctionsTable>

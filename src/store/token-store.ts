@@ -2,7 +2,7 @@
 // when it is made.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import { newId } from './function-store.js'
+import { newId } from './ids.js'
 import type { Database } from './schema.js'
 
 /** The roles of Segment's workspace (spec section 7). */

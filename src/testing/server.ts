@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import { createRuntime } from '../runtime/index.js'
 import { buildServer } from '../server/app.js'
+import { AuditLog } from '../store/audit-log.js'
 import { FunctionStore } from '../store/function-store.js'
 import { TokenStore, type Role } from '../store/token-store.js'
 import { openTestStore, type TestStore } from './stores.js'
@@ -25,7 +26,7 @@ export async function testServer(): Promise<TestServer> {
   tokens['Functions Admin + Source Admin'] = (await tokenStore.create('admin+source', ['Functions Admin', 'Source Admin'])).token
   const runtime = createRuntime({ timeoutMs: 1000 })
   const functions = new FunctionStore(store.db)
-  const app = buildServer({ functions, tokens: tokenStore, runtime })
+  const app = buildServer({ functions, audit: new AuditLog(store.db), tokens: tokenStore, runtime })
   const close = async () => {
     await app.close()
     await runtime.close()
