@@ -109,8 +109,8 @@ export async function functionRoutes(app: FastifyInstance, deps: Deps): Promise<
   })
 
   app.post<{ Params: IdParams }>('/functions/:functionId/deploy', { config: DEPLOY }, async (req) => {
-    DeployInput.parse(req.body ?? undefined)
-    await functions.deploy(req.params.functionId, author(req))
+    const input = DeployInput.parse(req.body ?? undefined)
+    await functions.deploy(req.params.functionId, author(req), input?.instanceIds)
     return { data: { functionDeployment: { status: 'SUCCESS' } } }
   })
 

@@ -51,7 +51,7 @@ for (const dialect of DIALECTS) {
 
     it('deploy marks LATEST as DEPLOYED; a later Save leaves DEPLOYED alone', async () => {
       const fn = await create()
-      const deployed = await functions.deploy(fn.id, 'owner')
+      const { function: deployed } = await functions.deploy(fn.id, 'owner')
       assert.equal(deployed.deployedVersionId, fn.latest.id)
       assert.ok(deployed.deployedAt !== null)
       const saved = await functions.update(fn.id, { code: 'new' }, 'owner')

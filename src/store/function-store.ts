@@ -282,15 +282,26 @@ export class FunctionStore {
     })
   }
 
-  /** Deploy: LATEST becomes DEPLOYED. */
-  async deploy(functionId: string, author: string): Promise<FunctionRecord> {
+  /**
+   * Save & Deploy: LATEST becomes DEPLOYED, and the function's insert function instances (all, or the ones
+   * named) move to it. Instances not named stay on the version they run.
+   */
+  async deploy(functionId: string, author: string, instanceIds?: string[]): Promise<{ function: FunctionRecord; instancesMoved: number }> {
     return this.db.transaction().execute(async (tx) => {
       const current = await this.#get(tx, functionId)
       const at = this.now().toISOString()
       await tx.updateTable('functions').set({ deployed_version_id: current.latest.id, deployed_at: at }).where('id', '=', functionId).execute()
+      let move = tx.updateTable('insert_function_instances').set({ version_id: current.latest.id, updated_at: at }).where('function_id', '=', functionId)
+      if (instanceIds !== undefined) {
+        const known = await tx.selectFrom('insert_function_instances').select('id').where('function_id', '=', functionId).execute()
+        const unknown = instanceIds.filter((id) => !known.some((k) => k.id === id))
+        if (unknown.length > 0) throw new NotFoundError('instance', `${unknown.join(', ')} (not an instance of ${functionId})`)
+        move = move.where('id', 'in', instanceIds.length > 0 ? instanceIds : [''])
+      }
+      const moved = Number((await move.executeTakeFirst()).numUpdatedRows)
       const deployed = await this.#get(tx, functionId)
-      await recordAudit(tx, { type: 'Function Deployed', actor: author, resourceId: functionId, resourceType: 'Function', resourceName: deployed.displayName, before: auditSummary(current), after: auditSummary(deployed) }, at)
-      return deployed
+      await recordAudit(tx, { type: 'Function Deployed', actor: author, resourceId: functionId, resourceType: 'Function', resourceName: deployed.displayName, before: auditSummary(current), after: { ...auditSummary(deployed), instancesMoved: moved } }, at)
+      return { function: deployed, instancesMoved: moved }
     })
   }
 }

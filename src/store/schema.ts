@@ -54,7 +54,59 @@ export interface AuditEventsTable {
   after: string | null
 }
 
+export interface SourcesTable {
+  id: string
+  slug: string
+  name: string
+  /** 0 or 1 */
+  enabled: number
+  /** JSON object */
+  settings: string
+  created_at: string
+  updated_at: string
+}
+
+export interface SourceWriteKeysTable {
+  write_key: string
+  source_id: string
+  created_at: string
+}
+
+export interface DestinationsTable {
+  id: string
+  source_id: string
+  name: string
+  /** 'webhook' or 'function' */
+  metadata_id: string
+  enabled: number
+  /** JSON object; values of secret settings are sealed (see secret-box.ts) */
+  settings: string
+  created_at: string
+  updated_at: string
+}
+
+export interface InsertFunctionInstancesTable {
+  id: string
+  function_id: string
+  /** The destination ("integration"); at most one instance each. */
+  destination_id: string
+  name: string
+  enabled: number
+  /** JSON object of the settings that are not sensitive */
+  settings: string
+  /** JSON object of sealed values of the sensitive settings */
+  encrypted_settings: string
+  /** The deployed version the instance runs. */
+  version_id: string
+  created_at: string
+  updated_at: string
+}
+
 export interface Database {
+  sources: SourcesTable
+  source_write_keys: SourceWriteKeysTable
+  destinations: DestinationsTable
+  insert_function_instances: InsertFunctionInstancesTable
   functions: FunctionsTable
   function_versions: FunctionVersionsTable
   tokens: TokensTable
