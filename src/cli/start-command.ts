@@ -6,7 +6,9 @@ import { createRuntime } from '../runtime/index.js'
 import { buildServer } from '../server/app.js'
 import { openSqlite } from '../store/database.js'
 import { AuditLog } from '../store/audit-log.js'
+import { ConnectionStore } from '../store/connection-store.js'
 import { FunctionStore } from '../store/function-store.js'
+import { SecretBox } from '../store/secret-box.js'
 import { TokenStore } from '../store/token-store.js'
 import { UsageError } from './usage-error.js'
 
@@ -21,6 +23,9 @@ Options (flag, then environment variable, then default):
   --timeout <ms>           INSERTFN_TIMEOUT_MS  5000   deadline per function invocation
   --memory <mb>            INSERTFN_MEMORY_MB   128    memory limit per function isolate
   --allow-private-network  INSERTFN_ALLOW_PRIVATE_NETWORK=1   let functions reach private addresses
+
+Secret settings are sealed with INSERTFN_SECRET_KEY (base64 of 32 bytes) or, without it, a key file
+created in the data directory on first start (secret.key, mode 0600): keep it with the database.
 
 On the first start an owner token is created: INSERTFN_ADMIN_TOKEN if set, otherwise a new one that is
 printed once. Send it as "Authorization: Bearer <token>".
@@ -71,7 +76,9 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(memoryMb === undefined ? {} : { memoryMb }),
   })
-  const app = buildServer({ functions: new FunctionStore(store.db), audit: new AuditLog(store.db), tokens, runtime, logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' } })
+  const secrets = SecretBox.fromEnvironment(join(dataDir, 'secret.key'), env.INSERTFN_SECRET_KEY)
+  const connections = new ConnectionStore(store.db, secrets)
+  const app = buildServer({ functions: new FunctionStore(store.db), connections, audit: new AuditLog(store.db), tokens, runtime, logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' } })
   const address = await app.listen({ port, host })
   process.stdout.write(`insertfn: listening on ${address} (management API at ${address}/api), data in ${dataDir}\n`)
 

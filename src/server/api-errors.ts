@@ -8,6 +8,7 @@ export const API_ERRORS = {
   INSERTFN_UNAUTHENTICATED: { status: 401, type: 'unauthorized' },
   INSERTFN_FORBIDDEN: { status: 403, type: 'forbidden' },
   INSERTFN_NOT_FOUND: { status: 404, type: 'not-found' },
+  INSERTFN_CONFLICT: { status: 409, type: 'conflict' },
   INSERTFN_PAYLOAD_TOO_LARGE: { status: 413, type: 'payload-too-large' },
   INSERTFN_UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'unsupported-media-type' },
   INSERTFN_INTERNAL: { status: 500, type: 'internal-error' },

@@ -4,15 +4,19 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { ZodError } from 'zod'
 import type { Runtime } from '../runtime/index.js'
 import type { AuditLog } from '../store/audit-log.js'
+import type { ConnectionStore } from '../store/connection-store.js'
+import { ConflictError, InvalidInputError } from '../store/invalid-input.js'
 import { NotFoundError, type FunctionStore } from '../store/function-store.js'
 import type { TokenInfo, TokenStore } from '../store/token-store.js'
 import { ApiError } from './api-errors.js'
 import { auditRoutes } from './audit-routes.js'
+import { connectionRoutes } from './connection-routes.js'
 import { functionRoutes } from './function-routes.js'
 import { missingPermissions, type Permission } from './permissions.js'
 
 export interface ServerDeps {
   functions: FunctionStore
+  connections: ConnectionStore
   audit: AuditLog
   tokens: TokenStore
   runtime: Runtime
@@ -41,6 +45,8 @@ function toApiError(err: unknown): ApiError {
     return new ApiError('INSERTFN_VALIDATION', message, field)
   }
   if (err instanceof NotFoundError) return new ApiError('INSERTFN_NOT_FOUND', err.message, `${err.resource}Id`)
+  if (err instanceof InvalidInputError) return new ApiError('INSERTFN_VALIDATION', err.message, err.field)
+  if (err instanceof ConflictError) return new ApiError('INSERTFN_CONFLICT', err.message, err.field)
   const fe = err as FastifyError
   switch (fe.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -78,6 +84,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       api.addHook('preHandler', async (req: FastifyRequest, _reply: FastifyReply) => authorize(req))
       await api.register(functionRoutes, { functions: deps.functions, runtime: deps.runtime })
       await api.register(auditRoutes, { audit: deps.audit })
+      await api.register(connectionRoutes, { connections: deps.connections })
     },
     { prefix: '/api' },
   )

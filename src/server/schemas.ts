@@ -67,3 +67,44 @@ export function pagination(query: Record<string, unknown>): { count: number; cur
   const count = raw === undefined ? 10 : Number(raw)
   return { count, ...(typeof cursor === 'string' && cursor !== '' ? { cursor } : {}) }
 }
+
+const settingsObject = z.record(z.string(), z.unknown())
+
+export const CreateSourceInput = z.strictObject({
+  slug: z.string(),
+  enabled: z.boolean(),
+  /** Every insertfn source is an HTTP tracking API source; the catalog id is kept for compatibility only. */
+  metadataId: z.string().min(1),
+  name: z.string().min(1).max(200).optional(),
+  settings: settingsObject.optional(),
+})
+export const UpdateSourceInput = z.strictObject({
+  name: z.string().min(1).max(200).optional(),
+  enabled: z.boolean().optional(),
+  slug: z.string().optional(),
+  settings: settingsObject.optional(),
+})
+export const CreateDestinationInput = z.strictObject({
+  sourceId: z.string().min(1),
+  metadataId: z.string().min(1),
+  enabled: z.boolean().optional(),
+  name: z.string().min(1).max(200).optional(),
+  settings: settingsObject,
+})
+export const UpdateDestinationInput = z.strictObject({
+  name: z.string().min(1).max(200).nullable().optional(),
+  enabled: z.boolean().optional(),
+  settings: settingsObject.optional(),
+})
+export const CreateInstanceInput = z.strictObject({
+  functionId: z.string().min(1),
+  integrationId: z.string().min(1),
+  name: z.string().min(1).max(200),
+  enabled: z.boolean().optional(),
+  settings: settingsObject,
+})
+export const UpdateInstanceInput = z.strictObject({
+  name: z.string().min(1).max(200).optional(),
+  enabled: z.boolean().optional(),
+  settings: settingsObject,
+})

@@ -18,7 +18,7 @@ after(() => s.close())
 const V1 = 'async function onTrack(event, settings) { event.properties.v = 1; return event }'
 const V2 = 'async function onTrack(event, settings) { event.properties.v = 2; return event }'
 
-it('create, save, list versions, restore, deploy, read, list and delete a function through @segment/public-api-sdk-typescript', async () => {
+it('the lifecycle through @segment/public-api-sdk-typescript: function, versions, restore, source, webhook, deploy, instance, audit, delete', async () => {
   const created = await functionsApi.createFunction({
     code: V1,
     displayName: 'Enrich orders',
@@ -46,11 +46,35 @@ it('create, save, list versions, restore, deploy, read, list and delete a functi
   const one = await functionsApi.getFunctionVersion(fn.id!, restored.body.data!.version.id)
   assert.equal(one.body.data!.version.isDeployed, false)
 
+  // A source with a webhook destination, and the function connected to it.
+  const sourcesApi = new segment.SourcesApi(functionsApi.basePath)
+  sourcesApi.accessToken = s.tokens['Workspace Owner']
+  const source = (await sourcesApi.createSource({ slug: 'checkout-web', enabled: true, metadataId: 'IqDTy1TpoU' })).body.data!.source
+  assert.equal(source.writeKeys.length, 1)
+  const destinationsApi = new segment.DestinationsApi(functionsApi.basePath)
+  destinationsApi.accessToken = s.tokens['Workspace Owner']
+  const destination = (await destinationsApi.createDestination({ sourceId: source.id, metadataId: 'webhook', name: 'Orders hook', settings: { url: 'https://hooks.example.com/orders', headers: { Authorization: 'Bearer hook-secret-123456' } } })).body.data!.destination
+  assert.equal(destination.sourceId, source.id)
+  assert.equal((destination.settings.headers as Record<string, string>).Authorization, '••••3456')
+
+  const notYet = await functionsApi.createInsertFunctionInstance({ functionId: fn.id!, integrationId: destination.id, name: 'orders', settings: { apiKey: 'k' } }).catch((e: { statusCode: number }) => e)
+  assert.equal((notYet as { statusCode: number }).statusCode, 400) // never deployed
+
   const deployed = await functionsApi.createFunctionDeployment(fn.id!)
   assert.equal(String(deployed.body.data!.functionDeployment.status), 'SUCCESS')
   const afterDeploy = await functionsApi.getFunctionVersion(fn.id!, restored.body.data!.version.id)
   assert.equal(afterDeploy.body.data!.version.isDeployed, true)
   assert.ok(afterDeploy.body.data!.version.deployedAt)
+
+  const instance = (await functionsApi.createInsertFunctionInstance({ functionId: fn.id!, integrationId: destination.id, name: 'orders', enabled: true, settings: { apiKey: 'crm-key-abcdef123456' } })).body.data!.insertFunctionInstance
+  assert.deepEqual([instance.classId, instance.integrationId, instance.enabled], [fn.id, destination.id, true])
+  assert.deepEqual(instance.encryptedSettings, { apiKey: '••••3456' })
+  const updated = (await functionsApi.updateInsertFunctionInstance(instance.id, { enabled: false, settings: {} })).body.data!.insertFunctionInstance
+  assert.equal(updated.enabled, false)
+  assert.deepEqual(updated.encryptedSettings, { apiKey: '••••3456' }) // a secret left out is kept
+  const instances = (await functionsApi.listInsertFunctionInstances({ count: 10 }, fn.id!)).body.data!.instances
+  assert.deepEqual(instances.map((i) => i.id), [instance.id])
+  assert.equal(String((await functionsApi.deleteInsertFunctionInstance(instance.id)).body.data!.status), 'SUCCESS')
 
   const got = await functionsApi.getFunction(fn.id!)
   assert.equal(got.body.data!.function!.code, V1)
@@ -64,6 +88,10 @@ it('create, save, list versions, restore, deploy, read, list and delete a functi
   const trail = await audit.listAuditEvents({ count: 10 }, undefined, undefined, fn.id!)
   assert.deepEqual(trail.body.data!.events.map((e) => e.type), ['Function Deployed', 'Function Version Restored', 'Function Updated', 'Function Created'])
   assert.ok(trail.body.data!.events.every((e) => e.actor === 'Workspace Owner' && e.resourceId === fn.id && e.resourceType === 'Function'))
+  const everything = await audit.listAuditEvents({ count: 100 })
+  const types = everything.body.data!.events.map((e) => e.type)
+  for (const t of ['Source Created', 'Destination Created', 'Insert Function Instance Created', 'Insert Function Instance Updated', 'Insert Function Instance Deleted']) assert.ok(types.includes(t), t)
+  assert.doesNotMatch(JSON.stringify(everything.body), /crm-key-abcdef123456|hook-secret-123456/)
 
   const deleted = await functionsApi.deleteFunction(fn.id!)
   assert.equal(String(deleted.body.data!.status), 'SUCCESS')

@@ -3,7 +3,10 @@ import type { FastifyInstance } from 'fastify'
 import { createRuntime } from '../runtime/index.js'
 import { buildServer } from '../server/app.js'
 import { AuditLog } from '../store/audit-log.js'
+import { ConnectionStore } from '../store/connection-store.js'
 import { FunctionStore } from '../store/function-store.js'
+import { SecretBox } from '../store/secret-box.js'
+import { randomBytes } from 'node:crypto'
 import { TokenStore, type Role } from '../store/token-store.js'
 import { openTestStore, type TestStore } from './stores.js'
 
@@ -11,6 +14,7 @@ export interface TestServer {
   app: FastifyInstance
   store: TestStore
   functions: FunctionStore
+  connections: ConnectionStore
   /** A token for each role, and one holding Functions Admin and Source Admin together. */
   tokens: Record<Role | 'Functions Admin + Source Admin', string>
   close(): Promise<void>
@@ -26,11 +30,12 @@ export async function testServer(): Promise<TestServer> {
   tokens['Functions Admin + Source Admin'] = (await tokenStore.create('admin+source', ['Functions Admin', 'Source Admin'])).token
   const runtime = createRuntime({ timeoutMs: 1000 })
   const functions = new FunctionStore(store.db)
-  const app = buildServer({ functions, audit: new AuditLog(store.db), tokens: tokenStore, runtime })
+  const connections = new ConnectionStore(store.db, new SecretBox(randomBytes(32)))
+  const app = buildServer({ functions, connections, audit: new AuditLog(store.db), tokens: tokenStore, runtime })
   const close = async () => {
     await app.close()
     await runtime.close()
     await store.destroy()
   }
-  return { app, store, functions, tokens, close }
+  return { app, store, functions, connections, tokens, close }
 }
