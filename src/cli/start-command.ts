@@ -7,6 +7,7 @@ import { buildServer } from '../server/app.js'
 import { openSqlite } from '../store/database.js'
 import { AuditLog } from '../store/audit-log.js'
 import { ConnectionStore } from '../store/connection-store.js'
+import { FilterStore } from '../store/filter-store.js'
 import { FunctionStore } from '../store/function-store.js'
 import { SecretBox } from '../store/secret-box.js'
 import { TokenStore } from '../store/token-store.js'
@@ -78,7 +79,7 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
   })
   const secrets = SecretBox.fromEnvironment(join(dataDir, 'secret.key'), env.INSERTFN_SECRET_KEY)
   const connections = new ConnectionStore(store.db, secrets)
-  const app = buildServer({ functions: new FunctionStore(store.db), connections, audit: new AuditLog(store.db), tokens, runtime, logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' } })
+  const app = buildServer({ functions: new FunctionStore(store.db), connections, filters: new FilterStore(store.db), audit: new AuditLog(store.db), tokens, runtime, logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' } })
   const address = await app.listen({ port, host })
   process.stdout.write(`insertfn: listening on ${address} (management API at ${address}/api), data in ${dataDir}\n`)
 

@@ -5,18 +5,21 @@ import { ZodError } from 'zod'
 import type { Runtime } from '../runtime/index.js'
 import type { AuditLog } from '../store/audit-log.js'
 import type { ConnectionStore } from '../store/connection-store.js'
+import type { FilterStore } from '../store/filter-store.js'
 import { ConflictError, InvalidInputError } from '../store/invalid-input.js'
 import { NotFoundError, type FunctionStore } from '../store/function-store.js'
 import type { TokenInfo, TokenStore } from '../store/token-store.js'
 import { ApiError } from './api-errors.js'
 import { auditRoutes } from './audit-routes.js'
 import { connectionRoutes } from './connection-routes.js'
+import { filterRoutes } from './filter-routes.js'
 import { functionRoutes } from './function-routes.js'
 import { missingPermissions, type Permission } from './permissions.js'
 
 export interface ServerDeps {
   functions: FunctionStore
   connections: ConnectionStore
+  filters: FilterStore
   audit: AuditLog
   tokens: TokenStore
   runtime: Runtime
@@ -85,6 +88,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       await api.register(functionRoutes, { functions: deps.functions, runtime: deps.runtime })
       await api.register(auditRoutes, { audit: deps.audit })
       await api.register(connectionRoutes, { connections: deps.connections })
+      await api.register(filterRoutes, { filters: deps.filters })
     },
     { prefix: '/api' },
   )

@@ -108,3 +108,31 @@ export const UpdateInstanceInput = z.strictObject({
   enabled: z.boolean().optional(),
   settings: settingsObject,
 })
+
+const fieldsMap = z.record(z.string(), z.array(z.string()).max(200))
+export const FilterAction = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('DROP') }),
+  z.strictObject({ type: z.literal('DROP_PROPERTIES'), fields: fieldsMap }),
+  z.strictObject({ type: z.literal('ALLOW_PROPERTIES'), fields: fieldsMap }),
+  z.strictObject({ type: z.literal('SAMPLE'), percent: z.number().min(0).max(1), path: z.string().min(1).optional() }),
+])
+const actions = z.array(FilterAction).min(1).max(10)
+export const CreateFilterInput = z.strictObject({
+  sourceId: z.string().min(1),
+  if: z.string().min(1),
+  actions,
+  title: z.string().min(1).max(64),
+  description: z.string().max(2000).optional(),
+  enabled: z.boolean(),
+})
+export const UpdateFilterInput = z.strictObject({
+  if: z.string().min(1).optional(),
+  actions: actions.optional(),
+  title: z.string().min(1).max(64).optional(),
+  description: z.string().max(2000).nullable().optional(),
+  enabled: z.boolean().optional(),
+})
+export const PreviewFilterInput = z.strictObject({
+  filter: z.strictObject({ if: z.string().min(1), actions }),
+  payload: z.record(z.string(), z.unknown()),
+})

@@ -57,6 +57,18 @@ it('the lifecycle through @segment/public-api-sdk-typescript: function, versions
   assert.equal(destination.sourceId, source.id)
   assert.equal((destination.settings.headers as Record<string, string>).Authorization, '••••3456')
 
+  const filtersApi = new segment.DestinationFiltersApi(functionsApi.basePath)
+  filtersApi.accessToken = s.tokens['Workspace Owner']
+  const filter = (await filtersApi.createFilterForDestination(destination.id, {
+    sourceId: source.id, title: 'No test users', if: "match(userId, 'test-*')", enabled: true,
+    actions: [{ type: segment.DestinationFilterActionV1.TypeEnum.DROP }],
+  })).body.data!.filter
+  assert.equal(filter.destinationId, destination.id)
+  const preview = await filtersApi.previewDestinationFilter({ filter: { if: "match(userId, 'test-*')", actions: [{ type: segment.DestinationFilterActionV1.TypeEnum.DROP }] }, payload: { type: 'track', userId: 'test-7' } })
+  assert.equal(preview.body.data!.result, null)
+  const badFql = await filtersApi.createFilterForDestination(destination.id, { sourceId: source.id, title: 'bad', if: 'userId = oops"', enabled: true, actions: [{ type: segment.DestinationFilterActionV1.TypeEnum.DROP }] }).catch((e: { statusCode: number; body: { errors: { field: string }[] } }) => e)
+  assert.deepEqual([(badFql as { statusCode: number }).statusCode, (badFql as { body: { errors: { field: string }[] } }).body.errors[0]!.field], [400, 'if'])
+
   const notYet = await functionsApi.createInsertFunctionInstance({ functionId: fn.id!, integrationId: destination.id, name: 'orders', settings: { apiKey: 'k' } }).catch((e: { statusCode: number }) => e)
   assert.equal((notYet as { statusCode: number }).statusCode, 400) // never deployed
 
@@ -90,7 +102,7 @@ it('the lifecycle through @segment/public-api-sdk-typescript: function, versions
   assert.ok(trail.body.data!.events.every((e) => e.actor === 'Workspace Owner' && e.resourceId === fn.id && e.resourceType === 'Function'))
   const everything = await audit.listAuditEvents({ count: 100 })
   const types = everything.body.data!.events.map((e) => e.type)
-  for (const t of ['Source Created', 'Destination Created', 'Insert Function Instance Created', 'Insert Function Instance Updated', 'Insert Function Instance Deleted']) assert.ok(types.includes(t), t)
+  for (const t of ['Source Created', 'Destination Created', 'Destination Filter Created', 'Insert Function Instance Created', 'Insert Function Instance Updated', 'Insert Function Instance Deleted']) assert.ok(types.includes(t), t)
   assert.doesNotMatch(JSON.stringify(everything.body), /crm-key-abcdef123456|hook-secret-123456/)
 
   const deleted = await functionsApi.deleteFunction(fn.id!)

@@ -111,6 +111,24 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('instances_by_function').on('insert_function_instances').column('function_id').execute()
     },
   },
+  '0005_destination_filters': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('destination_filters')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('destination_id', 'text', (c) => c.notNull().references('destinations.id').onDelete('cascade'))
+        .addColumn('source_id', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('if_fql', 'text', (c) => c.notNull())
+        .addColumn('actions', 'text', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('filters_by_destination').on('destination_filters').columns(['destination_id', 'created_at']).execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

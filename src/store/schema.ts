@@ -102,7 +102,23 @@ export interface InsertFunctionInstancesTable {
   updated_at: string
 }
 
+export interface DestinationFiltersTable {
+  id: string
+  destination_id: string
+  source_id: string
+  title: string
+  description: string | null
+  /** FQL text, parsed when saved */
+  if_fql: string
+  /** JSON: FilterAction[] */
+  actions: string
+  enabled: number
+  created_at: string
+  updated_at: string
+}
+
 export interface Database {
+  destination_filters: DestinationFiltersTable
   sources: SourcesTable
   source_write_keys: SourceWriteKeysTable
   destinations: DestinationsTable

@@ -4,6 +4,7 @@ import { createRuntime } from '../runtime/index.js'
 import { buildServer } from '../server/app.js'
 import { AuditLog } from '../store/audit-log.js'
 import { ConnectionStore } from '../store/connection-store.js'
+import { FilterStore } from '../store/filter-store.js'
 import { FunctionStore } from '../store/function-store.js'
 import { SecretBox } from '../store/secret-box.js'
 import { randomBytes } from 'node:crypto'
@@ -31,7 +32,7 @@ export async function testServer(): Promise<TestServer> {
   const runtime = createRuntime({ timeoutMs: 1000 })
   const functions = new FunctionStore(store.db)
   const connections = new ConnectionStore(store.db, new SecretBox(randomBytes(32)))
-  const app = buildServer({ functions, connections, audit: new AuditLog(store.db), tokens: tokenStore, runtime })
+  const app = buildServer({ functions, connections, filters: new FilterStore(store.db), audit: new AuditLog(store.db), tokens: tokenStore, runtime })
   const close = async () => {
     await app.close()
     await runtime.close()
