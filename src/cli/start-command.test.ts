@@ -1,7 +1,7 @@
 // `insertfn start` as a person runs it: a real process, a data directory, the owner token, a clean stop.
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { it } from 'node:test'
@@ -44,7 +44,8 @@ function stop(child: ChildProcess): Promise<number | null> {
 
 it('starts on SQLite in the data directory, prints a new owner token once, and keeps it across restarts', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'insertfn-start-'))
-  const first = await start(dataDir)
+  // Logging at info, so every request is logged: the secret must still not appear.
+  const first = await start(dataDir, { INSERTFN_LOG_LEVEL: 'info' })
   const token = /owner token \(shown only this once\): (\S+)/.exec(first.output())?.[1]
   assert.ok(token, first.output())
   assert.ok(existsSync(join(dataDir, 'insertfn.db')))
@@ -54,7 +55,14 @@ it('starts on SQLite in the data directory, prints a new owner token once, and k
     body: JSON.stringify({ code: 'async function onTrack(e) { return e }', displayName: 'kept', resourceType: 'INSERT_DESTINATION' }),
   })
   assert.equal(created.status, 200)
+  // A secret sent to the API never reaches the log, and the key that seals it is private to the owner.
+  const secret = 'hook-secret-never-logged-9876'
+  const source = (await (await fetch(`${first.address}/api/sources`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ slug: 'web', enabled: true, metadataId: 'http' }) })).json()) as { data: { source: { id: string } } }
+  const dest = await fetch(`${first.address}/api/destinations`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ sourceId: source.data.source.id, metadataId: 'webhook', settings: { url: 'https://x.example/in', headers: { 'X-Key': secret } } }) })
+  assert.equal(dest.status, 200)
+  assert.equal(statSync(join(dataDir, 'secret.key')).mode & 0o777, 0o600)
   assert.equal(await stop(first.child), 0)
+  assert.equal(first.output().includes(secret), false)
 
   const second = await start(dataDir)
   assert.doesNotMatch(second.output(), /owner token/)

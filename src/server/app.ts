@@ -14,6 +14,7 @@ import { auditRoutes } from './audit-routes.js'
 import { connectionRoutes } from './connection-routes.js'
 import { filterRoutes } from './filter-routes.js'
 import { functionRoutes } from './function-routes.js'
+import { openApiDocument, routeCollector } from './openapi.js'
 import { missingPermissions, type Permission } from './permissions.js'
 
 export interface ServerDeps {
@@ -34,6 +35,9 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** What the caller's token must grant. Every management route sets this. */
     permissions?: readonly Permission[]
+    /** The zod schema the handler validates the body with, for the OpenAPI description. */
+    body?: import('zod').ZodType
+    summary?: string
   }
 }
 
@@ -80,6 +84,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const api = new ApiError('INSERTFN_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)
     return reply.status(404).send(api.toBody())
   })
+
+  const collector = routeCollector()
+  app.addHook('onRoute', collector.onRoute)
+  // Documentation is public: it holds no data.
+  app.get('/api/openapi.json', async () => openApiDocument(collector.routes, '0.1.0'))
 
   app.register(
     async (api) => {

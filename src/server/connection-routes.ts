@@ -72,7 +72,7 @@ type Id<K extends string> = { Params: Record<K, string> }
 export async function connectionRoutes(app: FastifyInstance, deps: { connections: ConnectionStore }): Promise<void> {
   const c = deps.connections
 
-  app.post('/sources', { config: SOURCES_WRITE }, async (req, reply) => {
+  app.post('/sources', { config: { ...SOURCES_WRITE, body: CreateSourceInput, summary: 'Create a source (with a write key)' } }, async (req, reply) => {
     const input = CreateSourceInput.parse(req.body)
     const source = await c.createSource({ slug: input.slug, enabled: input.enabled, ...(input.name === undefined ? {} : { name: input.name }), ...(input.settings === undefined ? {} : { settings: input.settings }) }, actor(req))
     return reply.status(201).send({ data: { source: sourceV1(source) } })
@@ -82,7 +82,7 @@ export async function connectionRoutes(app: FastifyInstance, deps: { connections
     return { data: { sources: slice.map(sourceV1), pagination } }
   })
   app.get<Id<'sourceId'>>('/sources/:sourceId', { config: SOURCES_READ }, async (req) => ({ data: { source: sourceV1(await c.getSource(req.params.sourceId)), trackingPlanId: null } }))
-  app.patch<Id<'sourceId'>>('/sources/:sourceId', { config: SOURCES_WRITE }, async (req) => {
+  app.patch<Id<'sourceId'>>('/sources/:sourceId', { config: { ...SOURCES_WRITE, body: UpdateSourceInput } }, async (req) => {
     const input = UpdateSourceInput.parse(req.body ?? {})
     return { data: { source: sourceV1(await c.updateSource(req.params.sourceId, input, actor(req))) } }
   })
@@ -96,7 +96,7 @@ export async function connectionRoutes(app: FastifyInstance, deps: { connections
     return { data: { status: 'SUCCESS' } }
   })
 
-  app.post('/destinations', { config: SOURCES_WRITE }, async (req) => {
+  app.post('/destinations', { config: { ...SOURCES_WRITE, body: CreateDestinationInput, summary: 'Create a webhook or function destination' } }, async (req) => {
     const input = CreateDestinationInput.parse(req.body)
     const d = await c.createDestination(
       { sourceId: input.sourceId, metadataId: input.metadataId, settings: input.settings, ...(input.name === undefined ? {} : { name: input.name }), ...(input.enabled === undefined ? {} : { enabled: input.enabled }) },
@@ -109,7 +109,7 @@ export async function connectionRoutes(app: FastifyInstance, deps: { connections
     return { data: { destinations: slice.map((d) => destinationV1(d, c)), pagination } }
   })
   app.get<Id<'destinationId'>>('/destinations/:destinationId', { config: SOURCES_READ }, async (req) => ({ data: { destination: destinationV1(await c.getDestination(req.params.destinationId), c) } }))
-  app.patch<Id<'destinationId'>>('/destinations/:destinationId', { config: SOURCES_WRITE }, async (req) => {
+  app.patch<Id<'destinationId'>>('/destinations/:destinationId', { config: { ...SOURCES_WRITE, body: UpdateDestinationInput } }, async (req) => {
     const input = UpdateDestinationInput.parse(req.body ?? {})
     return { data: { destination: destinationV1(await c.updateDestination(req.params.destinationId, input, actor(req)), c) } }
   })
@@ -118,7 +118,7 @@ export async function connectionRoutes(app: FastifyInstance, deps: { connections
     return { data: { status: 'SUCCESS' } }
   })
 
-  app.post('/insert-function-instances', { config: INSTANCES_WRITE }, async (req) => {
+  app.post('/insert-function-instances', { config: { ...INSTANCES_WRITE, body: CreateInstanceInput, summary: 'Connect a deployed insert function to a destination' } }, async (req) => {
     const input = CreateInstanceInput.parse(req.body)
     const i = await c.createInstance({ ...input, ...(input.enabled === undefined ? {} : { enabled: input.enabled }) }, actor(req))
     return { data: { insertFunctionInstance: instanceAlpha(i, c) } }
@@ -130,7 +130,7 @@ export async function connectionRoutes(app: FastifyInstance, deps: { connections
     return { data: { instances: slice.map((i) => instanceAlpha(i, c)), pagination } }
   })
   app.get<Id<'instanceId'>>('/insert-function-instances/:instanceId', { config: INSTANCES_READ }, async (req) => ({ data: { insertFunctionInstance: instanceAlpha(await c.getInstance(req.params.instanceId), c) } }))
-  app.patch<Id<'instanceId'>>('/insert-function-instances/:instanceId', { config: INSTANCES_WRITE }, async (req) => {
+  app.patch<Id<'instanceId'>>('/insert-function-instances/:instanceId', { config: { ...INSTANCES_WRITE, body: UpdateInstanceInput } }, async (req) => {
     const input = UpdateInstanceInput.parse(req.body)
     return { data: { insertFunctionInstance: instanceAlpha(await c.updateInstance(req.params.instanceId, input, actor(req)), c) } }
   })

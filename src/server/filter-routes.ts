@@ -14,7 +14,7 @@ type Params = { Params: { destinationId: string; filterId: string } }
 export async function filterRoutes(app: FastifyInstance, deps: { filters: FilterStore }): Promise<void> {
   const { filters } = deps
 
-  app.post<Params>('/destination/:destinationId/filters', { config: WRITE }, async (req) => {
+  app.post<Params>('/destination/:destinationId/filters', { config: { ...WRITE, body: CreateFilterInput, summary: 'Add a filter (FQL) to a destination' } }, async (req) => {
     const input = CreateFilterInput.parse(req.body)
     return { data: { filter: await filters.create(req.params.destinationId, input, actor(req)) } }
   })
@@ -23,7 +23,7 @@ export async function filterRoutes(app: FastifyInstance, deps: { filters: Filter
     return { data: { filters: list, pagination: paginationOutput(undefined, undefined, list.length) } }
   })
   app.get<Params>('/destination/:destinationId/filters/:filterId', { config: READ }, async (req) => ({ data: { filter: await filters.get(req.params.destinationId, req.params.filterId) } }))
-  app.patch<Params>('/destination/:destinationId/filters/:filterId', { config: WRITE }, async (req) => {
+  app.patch<Params>('/destination/:destinationId/filters/:filterId', { config: { ...WRITE, body: UpdateFilterInput } }, async (req) => {
     const input = UpdateFilterInput.parse(req.body ?? {})
     return { data: { filter: await filters.update(req.params.destinationId, req.params.filterId, input, actor(req)) } }
   })
@@ -33,7 +33,7 @@ export async function filterRoutes(app: FastifyInstance, deps: { filters: Filter
   })
 
   // Try a filter on an event without saving it: the event as the destination would receive it, or null.
-  app.post('/destination/filters/preview', { config: READ }, async (req) => {
+  app.post('/destination/filters/preview', { config: { ...READ, body: PreviewFilterInput, summary: 'Try a filter on an event' } }, async (req) => {
     const input = PreviewFilterInput.parse(req.body)
     const ir = compileFql(input.filter.if, 'filter.if')
     const outcome = applyFilters([{ id: 'preview', title: 'preview', ir, actions: input.filter.actions }], input.payload)

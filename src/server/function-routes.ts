@@ -60,7 +60,7 @@ export async function functionRoutes(app: FastifyInstance, deps: Deps): Promise<
     }
   }
 
-  app.post('/functions', { config: WRITE }, async (req) => {
+  app.post('/functions', { config: { ...WRITE, body: CreateFunctionInput, summary: 'Create a function' } }, async (req) => {
     const input = CreateFunctionInput.parse(req.body)
     const resourceType = supported(input.resourceType)
     await checkLoads(input.code, resourceType)
@@ -76,7 +76,7 @@ export async function functionRoutes(app: FastifyInstance, deps: Deps): Promise<
     return { data: { function: functionV1(fn) } }
   })
 
-  app.get('/functions', { config: READ }, async (req) => {
+  app.get('/functions', { config: { ...READ, summary: 'List functions of a resourceType' } }, async (req) => {
     const query = req.query as Record<string, unknown>
     if (typeof query.resourceType !== 'string') throw new ApiError('INSERTFN_VALIDATION', 'resourceType is required: INSERT_DESTINATION or DESTINATION', 'resourceType')
     if (!['INSERT_DESTINATION', 'DESTINATION', 'SOURCE'].includes(query.resourceType)) {
@@ -91,11 +91,11 @@ export async function functionRoutes(app: FastifyInstance, deps: Deps): Promise<
     return { data: { functions: result.items.map(listItemV1), pagination: paginationOutput(page.cursor, result.next, result.total) } }
   })
 
-  app.get<{ Params: IdParams }>('/functions/:functionId', { config: READ }, async (req) => {
+  app.get<{ Params: IdParams }>('/functions/:functionId', { config: { ...READ, summary: 'Get a function' } }, async (req) => {
     return { data: { function: functionV1(await functions.get(req.params.functionId)) } }
   })
 
-  app.patch<{ Params: IdParams }>('/functions/:functionId', { config: WRITE }, async (req) => {
+  app.patch<{ Params: IdParams }>('/functions/:functionId', { config: { ...WRITE, body: UpdateFunctionInput, summary: 'Save: update a function (a change of code or settings is a new LATEST version)' } }, async (req) => {
     const input = UpdateFunctionInput.parse(req.body ?? {})
     const current = await functions.get(req.params.functionId)
     if (input.code !== undefined) await checkLoads(input.code, current.resourceType)
@@ -103,18 +103,18 @@ export async function functionRoutes(app: FastifyInstance, deps: Deps): Promise<
     return { data: { function: functionV1(fn) } }
   })
 
-  app.delete<{ Params: IdParams }>('/functions/:functionId', { config: WRITE }, async (req) => {
+  app.delete<{ Params: IdParams }>('/functions/:functionId', { config: { ...WRITE, summary: 'Delete a function' } }, async (req) => {
     await functions.delete(req.params.functionId, author(req))
     return { data: { status: 'SUCCESS' } }
   })
 
-  app.post<{ Params: IdParams }>('/functions/:functionId/deploy', { config: DEPLOY }, async (req) => {
+  app.post<{ Params: IdParams }>('/functions/:functionId/deploy', { config: { ...DEPLOY, summary: 'Save & Deploy: LATEST becomes DEPLOYED; instances (all, or instanceIds) move to it' } }, async (req) => {
     const input = DeployInput.parse(req.body ?? undefined)
     await functions.deploy(req.params.functionId, author(req), input?.instanceIds)
     return { data: { functionDeployment: { status: 'SUCCESS' } } }
   })
 
-  app.get<{ Params: IdParams }>('/functions/:functionId/versions', { config: READ }, async (req) => {
+  app.get<{ Params: IdParams }>('/functions/:functionId/versions', { config: { ...READ, summary: 'List versions, newest first' } }, async (req) => {
     const fn = await functions.get(req.params.functionId)
     const versions = await functions.versions(fn.id)
     const page = pagination(req.query as Record<string, unknown>)
@@ -124,25 +124,25 @@ export async function functionRoutes(app: FastifyInstance, deps: Deps): Promise<
     return { data: { versions: slice.map((v) => versionAlpha(v, fn)), pagination: paginationOutput(page.cursor, next, versions.length) } }
   })
 
-  app.get<{ Params: IdParams & { versionId: string } }>('/functions/:functionId/versions/:versionId', { config: READ }, async (req) => {
+  app.get<{ Params: IdParams & { versionId: string } }>('/functions/:functionId/versions/:versionId', { config: { ...READ, summary: 'Get a version' } }, async (req) => {
     const fn = await functions.get(req.params.functionId)
     return { data: { version: versionAlpha(await functions.version(fn.id, req.params.versionId), fn) } }
   })
 
-  app.post<{ Params: IdParams }>('/functions/:functionId/versions', { config: WRITE }, async (req) => {
+  app.post<{ Params: IdParams }>('/functions/:functionId/versions', { config: { ...WRITE, body: RestoreVersionInput, summary: 'Restore a version as the new LATEST' } }, async (req) => {
     const input = RestoreVersionInput.parse(req.body)
     const restored = await functions.restore(req.params.functionId, input.versionId, author(req))
     return { data: { version: versionAlpha(restored, await functions.get(req.params.functionId)) } }
   })
 
-  app.post<{ Params: IdParams }>('/functions/:functionId/preview', { config: READ }, async (req) => {
+  app.post<{ Params: IdParams }>('/functions/:functionId/preview', { config: { ...READ, body: PreviewInput, summary: 'Run the LATEST code on an event or events' } }, async (req) => {
     const input = PreviewInput.parse(req.body)
     const fn = await functions.get(req.params.functionId)
     return { data: { result: await preview(fn.latest.code, fn.resourceType, input) } }
   })
 
   // Running code that is not saved anywhere takes the right to write functions.
-  app.post('/functions/preview', { config: WRITE }, async (req) => {
+  app.post('/functions/preview', { config: { ...WRITE, body: InlinePreviewInput, summary: 'Run inline code on an event or events' } }, async (req) => {
     const input = InlinePreviewInput.parse(req.body)
     return { data: { result: await preview(input.code, input.resourceType, input) } }
   })
