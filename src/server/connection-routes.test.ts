@@ -65,6 +65,9 @@ describe('management API: sources, destinations, instances', () => {
     ['create a source', { 'Workspace Owner': 201, 'Source Admin': 201, 'Functions Admin': 403, 'Functions Read-only': 403 }],
     ['connect an insert function', { 'Workspace Owner': 200, 'Functions Admin': 403, 'Source Admin': 403, 'Functions Admin + Source Admin': 200, 'Functions Read-only': 403 }],
     ['list sources', { 'Workspace Owner': 200, 'Source Admin': 200, 'Functions Admin': 200, 'Functions Read-only': 200 }],
+    ['create a destination', { 'Workspace Owner': 200, 'Source Admin': 200, 'Functions Admin': 403, 'Functions Read-only': 403 }],
+    ['add a filter', { 'Workspace Owner': 200, 'Source Admin': 200, 'Functions Admin': 403, 'Functions Read-only': 403 }],
+    ['list filters', { 'Workspace Owner': 200, 'Source Admin': 200, 'Functions Admin': 200, 'Functions Read-only': 200 }],
   ]
   for (const [what, expected] of roles) {
     for (const [role, status] of Object.entries(expected)) {
@@ -73,7 +76,15 @@ describe('management API: sources, destinations, instances', () => {
         let r
         if (what === 'create a source') r = await newSource(token)
         else if (what === 'list sources') r = await call('GET', '/sources', undefined, token)
-        else {
+        else if (what === 'create a destination') {
+          const source = (await newSource()).body.data.source
+          r = await call('POST', '/destinations', { sourceId: source.id, metadataId: 'webhook', settings: { url: 'https://x.example/in' } }, token)
+        } else if (what === 'add a filter' || what === 'list filters') {
+          const d = await webhookDestination()
+          r = what === 'add a filter'
+            ? await call('POST', `/destination/${d.id}/filters`, { sourceId: d.sourceId, if: 'true = true', actions: [{ type: 'DROP' }], title: 't', enabled: true }, token)
+            : await call('GET', `/destination/${d.id}/filters`, undefined, token)
+        } else {
           const fn = await deployedFunction()
           const d = await webhookDestination()
           r = await call('POST', '/insert-function-instances', { functionId: fn.id, integrationId: d.id, name: 'x', settings: { apiKey: 'k' } }, token)
