@@ -144,6 +144,26 @@ for (const dialect of DIALECTS) {
       assert.doesNotMatch(JSON.stringify(events), new RegExp(SECRET))
     })
 
+    it('a function destination runs a deployed DESTINATION function, which then cannot be deleted under it', async () => {
+      const fn = await functions.create({ resourceType: 'DESTINATION', displayName: 'Send', code: 'x', settings: schema, author: 'o' })
+      const s = await source()
+      await assert.rejects(connections.createDestination({ sourceId: s.id, metadataId: 'function', settings: { functionId: fn.id, settings: { apiKey: SECRET } } }, 'o'), /never been deployed/)
+      await functions.deploy(fn.id, 'o')
+      const d = await connections.createDestination({ sourceId: s.id, metadataId: 'function', settings: { functionId: fn.id, settings: { apiKey: SECRET, region: 'eu' } } }, 'o')
+      assert.deepEqual(connections.maskedSettings(d), { functionId: fn.id, settings: { region: 'eu', apiKey: '••••4242' } })
+      assert.deepEqual((connections.openDestinationSettings(d).settings as Record<string, unknown>).apiKey, SECRET)
+      await assert.rejects(functions.delete(fn.id, 'o'), (e: unknown) => e instanceof ConflictError && /runs this function/.test(e.message))
+      await connections.deleteDestination(d.id, 'o')
+      await functions.delete(fn.id, 'o')
+    })
+
+    it('deleting an insert function removes its instances', async () => {
+      const fn = await deployedInsert()
+      const inst = await connections.createInstance({ functionId: fn.id, integrationId: (await webhook()).id, name: 'x', settings: { apiKey: 'k' } }, 'o')
+      await functions.delete(fn.id, 'o')
+      await assert.rejects(connections.getInstance(inst.id), NotFoundError)
+    })
+
     it('the database holds no secret in plain text', async () => {
       const fn = await deployedInsert()
       await connections.createInstance({ functionId: fn.id, integrationId: (await webhook()).id, name: 'x', settings: { apiKey: SECRET } }, 'owner')

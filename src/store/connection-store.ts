@@ -190,6 +190,7 @@ export class ConnectionStore {
     if (kind === 'webhook') return webhookSettings(settings, this.box, keep)
     const { functionId, settings: values = {}, ...rest } = settings
     if (Object.keys(rest).length > 0) throw new InvalidInputError(`settings.${Object.keys(rest)[0]}`, 'function destinations take functionId and settings')
+    if (typeof values !== 'object' || values === null || Array.isArray(values)) throw new InvalidInputError('settings.settings', 'settings.settings must be an object of the function\'s settings')
     if (typeof functionId !== 'string') throw new InvalidInputError('settings.functionId', 'settings.functionId must name a DESTINATION function')
     const fn = await tx.selectFrom('functions').selectAll().where('id', '=', functionId).executeTakeFirst()
     if (fn === undefined || fn.resource_type !== 'DESTINATION') throw new InvalidInputError('settings.functionId', `${functionId} is not a DESTINATION function`)

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto'
 import { recordAudit } from './audit-log.js'
 import { newId } from './ids.js'
+import { ConflictError } from './invalid-input.js'
 import type { Kysely, Transaction } from 'kysely'
 import type { Database, FunctionRow, VersionRow } from './schema.js'
 
@@ -244,10 +245,17 @@ export class FunctionStore {
     return versionId
   }
 
+  /**
+   * Deletes a function, its versions and its insert function instances. A DESTINATION function that a
+   * destination still runs is refused: the destination would be left pointing at nothing.
+   */
   async delete(id: string, author: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       const current = await this.#get(tx, id)
-      await recordAudit(tx, { type: 'Function Deleted', actor: author, resourceId: id, resourceType: 'Function', resourceName: current.displayName, before: auditSummary(current) }, this.now().toISOString())
+      const users = await tx.selectFrom('destinations').select('id').where('metadata_id', '=', 'function').where('settings', 'like', `%"functionId":"${id}"%`).execute()
+      if (users.length > 0) throw new ConflictError('functionId', `destination ${users.map((u) => u.id).join(', ')} runs this function: delete it, or point it at another function, first`)
+      const instances = await tx.deleteFrom('insert_function_instances').where('function_id', '=', id).executeTakeFirst()
+      await recordAudit(tx, { type: 'Function Deleted', actor: author, resourceId: id, resourceType: 'Function', resourceName: current.displayName, before: { ...auditSummary(current), instancesDeleted: Number(instances.numDeletedRows) } }, this.now().toISOString())
       // Versions go first: not every SQLite connection enforces the cascade.
       await tx.deleteFrom('function_versions').where('function_id', '=', id).execute()
       await tx.deleteFrom('functions').where('id', '=', id).execute()
