@@ -80,3 +80,24 @@ it('uses INSERTFN_ADMIN_TOKEN as the owner token on first start, and prints no t
   assert.equal(ok.status, 200)
   assert.equal(await stop(s.child), 0)
 })
+
+it('exits 2 with a clear message when the port is taken or an option is out of range', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'insertfn-start-'))
+  const s = await start(dataDir)
+  const port = new URL(s.address).port
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'start', '--data-dir', dataDir, ...args], { env: { ...process.env, NODE_OPTIONS: '' } })
+      let out = ''
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+      child.stderr.on('data', (c: Buffer) => (out += c.toString()))
+      child.on('exit', (code) => resolve({ code, out }))
+    })
+  const taken = await run(['--port', port])
+  assert.equal(taken.code, 2)
+  assert.match(taken.out, new RegExp(`port ${port} on 127.0.0.1 is already in use`))
+  const bad = await run(['--port', '0', '--timeout', '5'])
+  assert.equal(bad.code, 2)
+  assert.match(bad.out, /timeoutMs/)
+  assert.equal(await stop(s.child), 0)
+})

@@ -2,7 +2,7 @@
 // API under /api. Options come from flags, then the environment, then defaults.
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { createRuntime } from '../runtime/index.js'
+import { createRuntime, InvalidOptionsError } from '../runtime/index.js'
 import { buildServer } from '../server/app.js'
 import { openSqlite } from '../store/database.js'
 import { AuditLog } from '../store/audit-log.js'
@@ -72,15 +72,30 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
     const { token } = await tokens.create('owner', ['Workspace Owner'], ...(given ? [given] : []))
     if (!given) process.stdout.write(`insertfn: created the owner token (shown only this once): ${token}\n`)
   }
-  const runtime = createRuntime({
-    allowPrivateNetwork,
-    ...(timeoutMs === undefined ? {} : { timeoutMs }),
-    ...(memoryMb === undefined ? {} : { memoryMb }),
-  })
+  let runtime
+  try {
+    runtime = createRuntime({
+      allowPrivateNetwork,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(memoryMb === undefined ? {} : { memoryMb }),
+    })
+  } catch (err) {
+    await store.close()
+    if (err instanceof InvalidOptionsError) throw new UsageError(err.message, HINT)
+    throw err
+  }
   const secrets = SecretBox.fromEnvironment(join(dataDir, 'secret.key'), env.INSERTFN_SECRET_KEY)
   const connections = new ConnectionStore(store.db, secrets)
   const app = buildServer({ functions: new FunctionStore(store.db), connections, filters: new FilterStore(store.db), audit: new AuditLog(store.db), tokens, runtime, logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' } })
-  const address = await app.listen({ port, host })
+  let address: string
+  try {
+    address = await app.listen({ port, host })
+  } catch (err) {
+    await runtime.close()
+    await store.close()
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${host} is already in use: stop what uses it, or choose another with --port`, HINT)
+    throw err
+  }
   process.stdout.write(`insertfn: listening on ${address} (management API at ${address}/api), data in ${dataDir}\n`)
 
   // A terminal's Ctrl-C reaches this process twice (from the terminal and from the bin wrapper): the

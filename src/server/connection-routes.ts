@@ -120,7 +120,7 @@ export async function connectionRoutes(app: FastifyInstance, deps: { connections
 
   app.post('/insert-function-instances', { config: { ...INSTANCES_WRITE, body: CreateInstanceInput, summary: 'Connect a deployed insert function to a destination' } }, async (req) => {
     const input = CreateInstanceInput.parse(req.body)
-    const i = await c.createInstance({ ...input, ...(input.enabled === undefined ? {} : { enabled: input.enabled }) }, actor(req))
+    const i = await c.createInstance(input, actor(req))
     return { data: { insertFunctionInstance: instanceAlpha(i, c) } }
   })
   app.get('/insert-function-instances', { config: INSTANCES_READ }, async (req) => {
