@@ -1,0 +1,44 @@
+// The durable job queue: one job per (event, destination). Implementations: SQLite (embedded) now,
+// NATS JetStream (scale-out) later; both must pass queue.contract.ts.
+
+export interface NewJob {
+  destinationId: string
+  /** The event, as JSON text. */
+  payload: string
+}
+
+export interface LeasedJob {
+  readonly id: string
+  readonly destinationId: string
+  readonly payload: string
+  /** Leases so far, this one included. */
+  readonly attempts: number
+  /** When the job was first enqueued, ms since the epoch: the retry window counts from here. */
+  readonly enqueuedAt: number
+  /** Proves the lease is still ours when the job is settled. */
+  readonly leaseToken: string
+}
+
+export interface JobQueue {
+  /** Adds jobs atomically: all of them are durable when this resolves, or none is. */
+  enqueue(jobs: NewJob[]): Promise<void>
+  /** Up to `max` jobs that are due, hidden from other workers for `leaseMs`; a job not settled by then comes back. */
+  lease(max: number, leaseMs: number): Promise<LeasedJob[]>
+  /** Done: the job is removed. */
+  ack(job: LeasedJob): Promise<void>
+  /** Try again at `at` (ms since the epoch). */
+  retryAt(job: LeasedJob, at: number, reason: string): Promise<void>
+  /** Give up: the job is kept as failed (for replay), never leased again. */
+  fail(job: LeasedJob, reason: string): Promise<void>
+  /** Jobs waiting or leased, not failed. */
+  depth(): Promise<number>
+  close(): Promise<void>
+}
+
+/** Settling a job whose lease was settled already, or expired and taken by another worker. */
+export class LeaseLostError extends Error {
+  constructor(jobId: string) {
+    super(`job ${jobId} is no longer leased by this worker (settled already, or its lease expired and it was leased again)`)
+    this.name = 'LeaseLostError'
+  }
+}

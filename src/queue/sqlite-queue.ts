@@ -1,0 +1,112 @@
+// The embedded queue: a table in a SQLite file (WAL), written in transactions. A lease is a visibility
+// time in the future plus a token; an expired lease needs no sweeper, because a job whose visibility time
+// has passed is simply due again.
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import SQLite from 'better-sqlite3'
+import { LeaseLostError, type JobQueue, type LeasedJob, type NewJob } from './queue.js'
+
+export interface SqliteQueueOptions {
+  file: string
+  /** The clock, ms since the epoch (tests inject one). */
+  now?: () => number
+}
+
+interface Row {
+  id: number
+  destination_id: string
+  payload: string
+  attempts: number
+  enqueued_at: number
+  lease_token: string
+}
+
+export class SqliteQueue implements JobQueue {
+  readonly #db: SQLite.Database
+  readonly #now: () => number
+  readonly #insert: SQLite.Statement
+  readonly #lease: SQLite.Statement
+  readonly #ack: SQLite.Statement
+  readonly #retry: SQLite.Statement
+  readonly #fail: SQLite.Statement
+  readonly #depth: SQLite.Statement
+
+  private constructor(db: SQLite.Database, now: () => number) {
+    this.#db = db
+    this.#now = now
+    this.#insert = db.prepare('INSERT INTO jobs (destination_id, payload, attempts, enqueued_at, visible_at, state) VALUES (?, ?, 0, ?, ?, 0)')
+    this.#lease = db.prepare(
+      `UPDATE jobs SET lease_token = ?, visible_at = ?, attempts = attempts + 1
+       WHERE id IN (SELECT id FROM jobs WHERE state = 0 AND visible_at <= ? ORDER BY visible_at, id LIMIT ?)
+       RETURNING id, destination_id, payload, attempts, enqueued_at, lease_token`,
+    )
+    this.#ack = db.prepare('DELETE FROM jobs WHERE id = ? AND lease_token = ? AND state = 0')
+    this.#retry = db.prepare('UPDATE jobs SET visible_at = ?, lease_token = NULL, last_error = ? WHERE id = ? AND lease_token = ? AND state = 0')
+    this.#fail = db.prepare('UPDATE jobs SET state = 1, lease_token = NULL, last_error = ? WHERE id = ? AND lease_token = ? AND state = 0')
+    this.#depth = db.prepare('SELECT count(*) AS n FROM jobs WHERE state = 0')
+  }
+
+  static open(options: SqliteQueueOptions): SqliteQueue {
+    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true })
+    const db = new SQLite(options.file)
+    db.pragma('journal_mode = WAL')
+    // NORMAL in WAL mode survives a crash of the process (SIGKILL); only a power loss can drop the last commits.
+    db.pragma('synchronous = NORMAL')
+    db.pragma('busy_timeout = 5000')
+    db.exec(`CREATE TABLE IF NOT EXISTS jobs (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      destination_id TEXT NOT NULL,
+      payload TEXT NOT NULL,
+      attempts INTEGER NOT NULL,
+      enqueued_at INTEGER NOT NULL,
+      visible_at INTEGER NOT NULL,
+      lease_token TEXT,
+      state INTEGER NOT NULL,
+      last_error TEXT
+    );
+    CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, visible_at, id);`)
+    return new SqliteQueue(db, options.now ?? Date.now)
+  }
+
+  async enqueue(jobs: NewJob[]): Promise<void> {
+    const at = this.#now()
+    this.#db.transaction((list: NewJob[]) => {
+      for (const job of list) {
+        if (typeof job.destinationId !== 'string' || typeof job.payload !== 'string') throw new TypeError('a job needs a destinationId and a JSON payload string')
+        this.#insert.run(job.destinationId, job.payload, at, at)
+      }
+    })(jobs)
+  }
+
+  async lease(max: number, leaseMs: number): Promise<LeasedJob[]> {
+    const now = this.#now()
+    // One token per lease call: settling checks it, so a worker whose lease expired cannot settle a job
+    // another worker has leased since.
+    const token = randomBytes(9).toString('base64url')
+    const rows = this.#db.transaction(() => this.#lease.all(token, now + leaseMs, now, max) as Row[])()
+    return rows
+      .sort((a, b) => a.id - b.id)
+      .map((r) => ({ id: String(r.id), destinationId: r.destination_id, payload: r.payload, attempts: r.attempts, enqueuedAt: r.enqueued_at, leaseToken: r.lease_token }))
+  }
+
+  async ack(job: LeasedJob): Promise<void> {
+    if (this.#ack.run(Number(job.id), job.leaseToken).changes === 0) throw new LeaseLostError(job.id)
+  }
+
+  async retryAt(job: LeasedJob, at: number, reason: string): Promise<void> {
+    if (this.#retry.run(at, reason.slice(0, 2000), Number(job.id), job.leaseToken).changes === 0) throw new LeaseLostError(job.id)
+  }
+
+  async fail(job: LeasedJob, reason: string): Promise<void> {
+    if (this.#fail.run(reason.slice(0, 2000), Number(job.id), job.leaseToken).changes === 0) throw new LeaseLostError(job.id)
+  }
+
+  async depth(): Promise<number> {
+    return (this.#depth.get() as { n: number }).n
+  }
+
+  async close(): Promise<void> {
+    this.#db.close()
+  }
+}
