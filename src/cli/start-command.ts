@@ -8,6 +8,7 @@ import { openSqlite } from '../store/database.js'
 import { AuditLog } from '../store/audit-log.js'
 import { ConnectionStore } from '../store/connection-store.js'
 import { FilterStore } from '../store/filter-store.js'
+import { SqliteQueue } from '../queue/sqlite-queue.js'
 import { FunctionStore } from '../store/function-store.js'
 import { SecretBox } from '../store/secret-box.js'
 import { TokenStore } from '../store/token-store.js'
@@ -86,17 +87,20 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
   }
   const secrets = SecretBox.fromEnvironment(join(dataDir, 'secret.key'), env.INSERTFN_SECRET_KEY)
   const connections = new ConnectionStore(store.db, secrets)
-  const app = buildServer({ functions: new FunctionStore(store.db), connections, filters: new FilterStore(store.db), audit: new AuditLog(store.db), tokens, runtime, logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' } })
+  // The queue has a file of its own: one writer per SQLite file, and jobs never wait on control-plane writes.
+  const queue = SqliteQueue.open({ file: join(dataDir, 'queue.db') })
+  const app = buildServer({ queue, functions: new FunctionStore(store.db), connections, filters: new FilterStore(store.db), audit: new AuditLog(store.db), tokens, runtime, logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' } })
   let address: string
   try {
     address = await app.listen({ port, host })
   } catch (err) {
     await runtime.close()
+    await queue.close()
     await store.close()
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${host} is already in use: stop what uses it, or choose another with --port`, HINT)
     throw err
   }
-  process.stdout.write(`insertfn: listening on ${address} (management API at ${address}/api), data in ${dataDir}\n`)
+  process.stdout.write(`insertfn: listening on ${address} (tracking API at ${address}/v1, management API at ${address}/api), data in ${dataDir}\n`)
 
   // A terminal's Ctrl-C reaches this process twice (from the terminal and from the bin wrapper): the
   // first signal starts a clean stop, the rest are ignored rather than killing it half-way.
@@ -107,6 +111,7 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
   process.stdout.write('insertfn: shutting down\n')
   await app.close()
   await runtime.close()
+  await queue.close()
   await store.close()
   return 0
 }

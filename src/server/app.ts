@@ -13,6 +13,8 @@ import { ApiError } from './api-errors.js'
 import { auditRoutes } from './audit-routes.js'
 import { connectionRoutes } from './connection-routes.js'
 import { filterRoutes } from './filter-routes.js'
+import { trackingRoutes } from './tracking-routes.js'
+import type { JobQueue } from '../queue/queue.js'
 import { functionRoutes } from './function-routes.js'
 import { openApiDocument, routeCollector } from './openapi.js'
 import { missingPermissions, type Permission } from './permissions.js'
@@ -22,6 +24,8 @@ export interface ServerDeps {
   connections: ConnectionStore
   filters: FilterStore
   audit: AuditLog
+  /** Where accepted events go, one job per destination. */
+  queue: JobQueue
   tokens: TokenStore
   runtime: Runtime
   /** pino logger options, or false for none (tests). */
@@ -89,6 +93,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.addHook('onRoute', collector.onRoute)
   // Documentation is public: it holds no data.
   app.get('/api/openapi.json', async () => openApiDocument(collector.routes, '0.1.0'))
+
+  app.register(trackingRoutes, { prefix: '/v1', connections: deps.connections, queue: deps.queue })
 
   app.register(
     async (api) => {

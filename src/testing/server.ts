@@ -8,6 +8,8 @@ import { FilterStore } from '../store/filter-store.js'
 import { FunctionStore } from '../store/function-store.js'
 import { SecretBox } from '../store/secret-box.js'
 import { randomBytes } from 'node:crypto'
+import { dirname, join } from 'node:path'
+import { SqliteQueue } from '../queue/sqlite-queue.js'
 import { TokenStore, type Role } from '../store/token-store.js'
 import { openTestStore, type TestStore } from './stores.js'
 
@@ -16,6 +18,7 @@ export interface TestServer {
   store: TestStore
   functions: FunctionStore
   connections: ConnectionStore
+  queue: SqliteQueue
   /** A token for each role, and one holding Functions Admin and Source Admin together. */
   tokens: Record<Role | 'Functions Admin + Source Admin', string>
   close(): Promise<void>
@@ -32,11 +35,13 @@ export async function testServer(): Promise<TestServer> {
   const runtime = createRuntime({ timeoutMs: 1000 })
   const functions = new FunctionStore(store.db)
   const connections = new ConnectionStore(store.db, new SecretBox(randomBytes(32)))
-  const app = buildServer({ functions, connections, filters: new FilterStore(store.db), audit: new AuditLog(store.db), tokens: tokenStore, runtime })
+  const queue = SqliteQueue.open({ file: join(dirname(store.location), 'queue.db') })
+  const app = buildServer({ queue, functions, connections, filters: new FilterStore(store.db), audit: new AuditLog(store.db), tokens: tokenStore, runtime })
   const close = async () => {
     await app.close()
     await runtime.close()
+    await queue.close()
     await store.destroy()
   }
-  return { app, store, functions, connections, tokens, close }
+  return { app, store, functions, connections, queue, tokens, close }
 }

@@ -1,0 +1,121 @@
+// The Segment HTTP Tracking API under /v1: any Segment library sends to it unmodified. Events are checked
+// and stamped, then durably enqueued, one job per (event, enabled destination of the source), before the
+// 200 goes out.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { JobQueue } from '../queue/queue.js'
+import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, stampEvent, type EventProblem, type SegmentEvent, type TrackingType } from '../spec/events.js'
+import type { ConnectionStore } from '../store/connection-store.js'
+
+const SINGLE: Record<string, TrackingType> = {
+  identify: 'identify', track: 'track', page: 'page', screen: 'screen', group: 'group', alias: 'alias',
+  // analytics.js (analytics-next) posts to one-letter paths.
+  i: 'identify', t: 'track', p: 'page', s: 'screen', g: 'group', a: 'alias',
+}
+
+class TrackingError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** The write key: the Basic-auth username (password empty, colon optional), or `writeKey` in the body. */
+function writeKeyOf(req: FastifyRequest, body: Record<string, unknown>): string | undefined {
+  const header = req.headers.authorization
+  if (header !== undefined) {
+    const match = /^Basic\s+(\S+)$/i.exec(header)
+    if (match !== null) {
+      const decoded = Buffer.from(match[1]!, 'base64').toString('utf8')
+      const user = decoded.includes(':') ? decoded.slice(0, decoded.indexOf(':')) : decoded
+      if (user !== '') return user
+    }
+  }
+  return typeof body.writeKey === 'string' && body.writeKey !== '' ? body.writeKey : undefined
+}
+
+export interface TrackingDeps {
+  connections: ConnectionStore
+  queue: JobQueue
+  now?: () => Date
+}
+
+export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): Promise<void> {
+  const now = deps.now ?? (() => new Date())
+
+  // Browsers post from other origins, with Content-Type text/plain (no preflight) or JSON (preflight).
+  app.addHook('onRequest', async (_req, reply) => {
+    reply.header('access-control-allow-origin', '*')
+  })
+  app.options('/*', async (_req, reply) =>
+    reply
+      .status(204)
+      .header('access-control-allow-methods', 'POST, OPTIONS')
+      .header('access-control-allow-headers', 'Content-Type, Authorization')
+      .header('access-control-max-age', '86400')
+      .send(),
+  )
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
+  app.setErrorHandler((err, req, reply) => {
+    const e = err as Error & { code?: string; statusCode?: number }
+    if (e instanceof TrackingError) return reply.status(e.status).send({ success: false, message: e.message })
+    if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return reply.status(400).send({ success: false, message: `the body is not valid JSON: ${e.message}` })
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(400).send({ success: false, message: `the request is over ${MAX_BATCH_BYTES} bytes, Segment's limit for a batch` })
+    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(400).send({ success: false, message: 'send JSON, with Content-Type application/json or text/plain' })
+    req.log.error({ err }, 'tracking request failed')
+    return reply.status(500).send({ success: false, message: 'internal error; the events were not accepted, send them again' })
+  })
+
+  async function accept(req: FastifyRequest, reply: FastifyReply, events: unknown[], options: Omit<Parameters<typeof stampEvent>[1], 'receivedAt'>, body: Record<string, unknown>) {
+    const writeKey = writeKeyOf(req, body)
+    if (writeKey === undefined) throw new TrackingError(401, 'send the write key as the Basic-auth username, or as writeKey in the body')
+    const source = await deps.connections.sourceForWriteKey(writeKey)
+    if (source === undefined) throw new TrackingError(401, 'this write key is not known')
+    const receivedAt = now()
+    const accepted: SegmentEvent[] = []
+    const rejected: EventProblem[] = []
+    events.forEach((raw, i) => {
+      const r = stampEvent(raw, { ...options, receivedAt }, events.length > 1 || options.type === undefined ? i : undefined)
+      if ('event' in r) accepted.push(r.event)
+      else rejected.push(r.problem)
+    })
+    if (source.enabled && accepted.length > 0) {
+      const destinations = (await deps.connections.listDestinations(source.id)).filter((d) => d.enabled)
+      const jobs = accepted.flatMap((event) => {
+        const payload = JSON.stringify(event)
+        return destinations.map((d) => ({ destinationId: d.id, payload }))
+      })
+      if (jobs.length > 0) await deps.queue.enqueue(jobs)
+    }
+    // Like Segment, events refused for their content still get a 200; unlike Segment, the answer says which.
+    return reply.status(200).send(rejected.length === 0 ? { success: true } : { success: true, rejected })
+  }
+
+  app.post<{ Params: { kind: string } }>('/:kind', { bodyLimit: MAX_BATCH_BYTES + 16 * 1024 }, async (req, reply) => {
+    const body = req.body
+    if (!isObject(body)) throw new TrackingError(400, 'the body must be a JSON object')
+    const kind = req.params.kind
+    if (kind === 'batch' || kind === 'b' || kind === 'import') {
+      const items = body.batch
+      if (!Array.isArray(items)) throw new TrackingError(400, 'a batch needs a "batch" array of events')
+      if (items.length > MAX_BATCH_EVENTS) throw new TrackingError(400, `a batch may hold ${MAX_BATCH_EVENTS} events, not ${items.length}`)
+      const size = Number(req.headers['content-length'] ?? 0)
+      if (size > MAX_BATCH_BYTES) throw new TrackingError(400, `the batch is ${size} bytes; the limit is ${MAX_BATCH_BYTES}`)
+      return accept(req, reply, items, {
+        ...(isObject(body.context) ? { batchContext: body.context } : {}),
+        ...(isObject(body.integrations) ? { batchIntegrations: body.integrations } : {}),
+        ...(body.sentAt === undefined ? {} : { sentAt: body.sentAt }),
+      }, body)
+    }
+    const type = SINGLE[kind]
+    if (type === undefined) throw new TrackingError(404, `no endpoint /v1/${kind}: use identify, track, page, screen, group, alias or batch`)
+    const size = Buffer.byteLength(JSON.stringify(body))
+    if (size > 32 * 1024) throw new TrackingError(400, `the event is ${size} bytes; the limit is 32768`)
+    return accept(req, reply, [body], { type }, body)
+  })
+}
