@@ -314,6 +314,12 @@ export class ConnectionStore {
     return this.#getInstance(this.db, id)
   }
 
+  /** The destination's insert function instance, if it has one. */
+  async instanceForDestination(destinationId: string): Promise<InstanceRecord | undefined> {
+    const row = await this.db.selectFrom('insert_function_instances').selectAll().where('destination_id', '=', destinationId).executeTakeFirst()
+    return row === undefined ? undefined : this.#instance(row)
+  }
+
   async listInstances(functionId: string): Promise<InstanceRecord[]> {
     return (await this.db.selectFrom('insert_function_instances').selectAll().where('function_id', '=', functionId).orderBy('id').execute()).map((r) => this.#instance(r))
   }

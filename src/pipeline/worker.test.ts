@@ -1,0 +1,182 @@
+// The delivery worker on real parts: a SQLite store and queue, the sandbox, and a real HTTP receiver.
+// The clock is injected, so retries are stepped through without waiting.
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { dirname, join } from 'node:path'
+import { after, before, beforeEach, describe, it } from 'node:test'
+import { createWebhookDelivery } from '../destinations/webhook.js'
+import { SqliteQueue } from '../queue/sqlite-queue.js'
+import { createRuntime } from '../runtime/index.js'
+import { ConnectionStore } from '../store/connection-store.js'
+import { FilterStore } from '../store/filter-store.js'
+import { FunctionStore } from '../store/function-store.js'
+import { SecretBox } from '../store/secret-box.js'
+import { testClock } from '../queue/queue.contract.js'
+import { openTestStore, type TestStore } from '../testing/stores.js'
+import { Worker, type OutcomeReport } from './worker.js'
+
+let store: TestStore
+let queue: SqliteQueue
+let connections: ConnectionStore
+let functions: FunctionStore
+let filters: FilterStore
+const runtime = createRuntime({ timeoutMs: 1000 })
+const webhook = createWebhookDelivery({ timeoutMs: 2000 })
+const clock = testClock()
+let server: Server
+let url: string
+let received: { body: Record<string, unknown>; headers: IncomingMessage['headers'] }[] = []
+let respond: () => { status: number; headers?: Record<string, string> } = () => ({ status: 200 })
+let reports: OutcomeReport[] = []
+let worker: Worker
+
+before(async () => {
+  store = await openTestStore('sqlite')
+  queue = SqliteQueue.open({ file: join(dirname(store.location), 'queue.db'), now: clock.now })
+  connections = new ConnectionStore(store.db, new SecretBox(randomBytes(32)))
+  functions = new FunctionStore(store.db)
+  filters = new FilterStore(store.db)
+  server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c: Buffer) => (body += c.toString()))
+    req.on('end', () => {
+      const answer = respond()
+      if (answer.status < 300) received.push({ body: JSON.parse(body) as Record<string, unknown>, headers: req.headers })
+      res.writeHead(answer.status, answer.headers).end(answer.status < 300 ? 'ok' : 'nope')
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
+  worker = new Worker({
+    queue, connections, filters, functions, runtime, deliverWebhook: webhook.deliver, now: clock.now, random: () => 0.5,
+    report: (r) => reports.push(r), options: { retryWindowMs: 60 * 60_000 },
+  })
+})
+after(async () => {
+  await worker.stop()
+  await runtime.close()
+  await webhook.close()
+  await queue.close()
+  await new Promise((r) => server.close(r))
+  await store.destroy()
+})
+beforeEach(() => {
+  received = []
+  reports = []
+  respond = () => ({ status: 200 })
+})
+
+async function destination(name = 'Orders hook') {
+  const source = await connections.createSource({ slug: `s-${randomBytes(3).toString('hex')}`, enabled: true }, 't')
+  return connections.createDestination({ sourceId: source.id, metadataId: 'webhook', name, settings: { url, headers: { Authorization: 'Bearer sekret-123456789' } } }, 't')
+}
+async function send(destinationId: string, ...events: Record<string, unknown>[]) {
+  await queue.enqueue(events.map((e, i) => ({ destinationId, payload: JSON.stringify({ type: 'track', event: 'E', userId: 'u', messageId: `m-${i}-${randomBytes(3).toString('hex')}`, ...e }) })))
+}
+async function connect(destinationId: string, code: string) {
+  const fn = await functions.create({ resourceType: 'INSERT_DESTINATION', displayName: 'f', code, settings: [{ name: 'key', label: 'Key', description: '', type: 'STRING', required: true, sensitive: true }], author: 't' })
+  await functions.deploy(fn.id, 't')
+  await connections.createInstance({ functionId: fn.id, integrationId: destinationId, name: 'i', settings: { key: 'fn-secret' } }, 't')
+}
+const outcomes = () => reports.map((r) => r.outcome.status === 'failed' ? `failed:${r.outcome.category}` : r.outcome.status === 'filtered' ? `filtered:${r.outcome.by}` : r.outcome.status)
+
+describe('delivery worker', () => {
+  it('POSTs the event as JSON to the webhook with its headers (secrets opened only for the request)', async () => {
+    const d = await destination()
+    await send(d.id, { properties: { total: 5 } })
+    assert.equal(await worker.runOnce(), 1)
+    assert.deepEqual(outcomes(), ['delivered'])
+    assert.equal(received[0]!.body.event, 'E')
+    assert.equal(received[0]!.headers.authorization, 'Bearer sekret-123456789')
+    assert.equal(received[0]!.headers['content-type'], 'application/json')
+    assert.equal(await queue.depth(), 0)
+  })
+
+  it('the integrations object keeps an event from a destination named false', async () => {
+    const d = await destination('Webhook A')
+    await send(d.id, { integrations: { 'Webhook A': false } }, { integrations: { All: false } }, { integrations: { All: false, 'Webhook A': true } })
+    await worker.runOnce()
+    assert.deepEqual(outcomes().sort(), ['delivered', 'filtered:integrations', 'filtered:integrations'])
+    assert.equal(received.length, 1)
+  })
+
+  it("applies the destination's filters before the function", async () => {
+    const d = await destination()
+    await filters.create(d.id, { sourceId: d.sourceId, if: "match(userId, 'test-*')", actions: [{ type: 'DROP' }], title: 'no tests', enabled: true }, 't')
+    await filters.create(d.id, { sourceId: d.sourceId, if: 'true = true', actions: [{ type: 'DROP_PROPERTIES', fields: { properties: ['email'] } }], title: 'no emails', enabled: true }, 't')
+    await connect(d.id, 'async function onTrack(e) { return { ...e, sawEmail: e.properties.email !== undefined } }')
+    await send(d.id, { userId: 'test-1' }, { properties: { email: 'a@b.c', total: 1 } })
+    await worker.runOnce()
+    assert.deepEqual(outcomes().sort(), ['delivered', 'filtered:filter'])
+    assert.deepEqual([received[0]!.body.properties, received[0]!.body.sawEmail], [{ total: 1 }, false])
+  })
+
+  it('runs the insert function with its settings: enrich, drop, reject', async () => {
+    const d = await destination()
+    await connect(d.id, `async function onTrack(e, settings) {
+      if (e.properties.kind === 'drop') return
+      if (e.properties.kind === 'reject') throw new ValidationError('bad order')
+      return { ...e, enriched: settings.key }
+    }`)
+    await send(d.id, { properties: { kind: 'enrich' } }, { properties: { kind: 'drop' } }, { properties: { kind: 'reject' } })
+    await worker.runOnce()
+    assert.deepEqual(outcomes().sort(), ['delivered', 'failed:Message Rejected', 'filtered:insert function'])
+    assert.equal(received[0]!.body.enriched, 'fn-secret')
+  })
+
+  it('retries a RetryError with growing, jittered delays, and delivers once the function recovers', async () => {
+    const d = await destination()
+    await connect(d.id, `let calls = 0; async function onTrack(e) { if (++calls < 4) throw new RetryError('CRM busy'); return e }`)
+    await send(d.id, {})
+    const delays: number[] = []
+    for (let i = 0; i < 4; i++) {
+      reports = []
+      await worker.runOnce()
+      const o = reports[0]!.outcome
+      if (o.status === 'retrying') {
+        delays.push(o.at - clock.now())
+        clock.advance(o.at - clock.now())
+      }
+    }
+    // random() is pinned at 0.5: half of 1 s, 2 s, 4 s.
+    assert.deepEqual(delays, [500, 1000, 2000])
+    assert.deepEqual(outcomes(), ['delivered'])
+    assert.equal(received.length, 1)
+  })
+
+  it('retries a webhook that answers 500, honours Retry-After on 429, and delivers when it recovers', async () => {
+    const d = await destination()
+    await send(d.id, {})
+    const answers = [{ status: 500 }, { status: 429, headers: { 'retry-after': '30' } }, { status: 200 }]
+    respond = () => answers.shift()!
+    await worker.runOnce()
+    let o = reports.at(-1)!.outcome
+    assert.equal(o.status, 'retrying')
+    clock.advance(1000)
+    await worker.runOnce()
+    o = reports.at(-1)!.outcome
+    assert.ok(o.status === 'retrying' && o.at - clock.now() >= 30_000, JSON.stringify(o))
+    clock.advance(30_000)
+    await worker.runOnce()
+    assert.deepEqual(outcomes(), ['retrying', 'retrying', 'delivered'])
+  })
+
+  it('a 4xx from the webhook fails the event at once; an endless outage fails it when the retry window ends', async () => {
+    const d = await destination()
+    respond = () => ({ status: 400 })
+    await send(d.id, {})
+    await worker.runOnce()
+    assert.deepEqual(outcomes(), ['failed:Destination 400'])
+    reports = []
+    respond = () => ({ status: 503 })
+    await send(d.id, {})
+    for (let i = 0; i < 30 && !reports.some((r) => r.outcome.status === 'failed'); i++) {
+      await worker.runOnce()
+      clock.advance(15 * 60_000)
+    }
+    assert.equal(outcomes().at(-1), 'failed:Retry exhausted')
+    assert.equal(await queue.depth(), 0)
+  })
+})

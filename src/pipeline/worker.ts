@@ -1,0 +1,190 @@
+// The delivery worker. Per job: the integrations object, the destination's filters, its insert function
+// (pinned to the instance's deployed version, secrets opened only into the sandbox), then the destination.
+// Temporary failures go back to the queue with randomized exponential backoff until the retry window
+// ends; everything else is settled at once, and every outcome is reported.
+import type { LoadedFunction, Runtime } from '../runtime/index.js'
+import { applyFilters } from '../fql/index.js'
+import type { JobQueue, LeasedJob } from '../queue/queue.js'
+import type { ConnectionStore, DestinationRecord } from '../store/connection-store.js'
+import type { FilterStore } from '../store/filter-store.js'
+import { NotFoundError, type FunctionStore } from '../store/function-store.js'
+import type { DeliveryResult, WebhookSettings } from '../destinations/webhook.js'
+import { createBackoff } from './backoff.js'
+import { routedTo } from './integrations.js'
+
+export type DeliveryOutcome =
+  | { status: 'delivered' }
+  | { status: 'filtered'; by: 'integrations' | 'filter' | 'insert function' | 'destination gone'; detail?: string }
+  | { status: 'retrying'; at: number; reason: string }
+  | { status: 'failed'; category: string; reason: string }
+
+export interface OutcomeReport {
+  jobId: string
+  destinationId: string
+  messageId: string
+  attempt: number
+  outcome: DeliveryOutcome
+}
+
+export interface WorkerOptions {
+  /** Jobs leased per round. @defaultValue 100 */
+  batchSize: number
+  /** Lease length, ms: a job not settled by then (the worker died) comes back. @defaultValue 60000 */
+  leaseMs: number
+  /** How long a job may keep being retried, ms, from its first enqueue. @defaultValue 4 hours */
+  retryWindowMs: number
+  /** Wait when the queue is empty, ms. @defaultValue 50 */
+  idleMs: number
+}
+
+export interface WorkerDeps {
+  queue: JobQueue
+  connections: ConnectionStore
+  filters: FilterStore
+  functions: FunctionStore
+  runtime: Runtime
+  deliverWebhook: (settings: WebhookSettings, body: string, now?: number) => Promise<DeliveryResult>
+  report?: (r: OutcomeReport) => void
+  now?: () => number
+  random?: () => number
+  options?: Partial<WorkerOptions>
+}
+
+const DEFAULTS: WorkerOptions = { batchSize: 100, leaseMs: 60_000, retryWindowMs: 4 * 3600_000, idleMs: 50 }
+
+export class Worker {
+  readonly #deps: WorkerDeps
+  readonly #options: WorkerOptions
+  readonly #now: () => number
+  readonly #backoff: (attempt: number) => number
+  /** Loaded functions by instance and version: a new deployment loads the new code. */
+  readonly #loaded = new Map<string, Promise<LoadedFunction>>()
+  #running = false
+  #loop: Promise<void> | undefined
+
+  constructor(deps: WorkerDeps) {
+    this.#deps = deps
+    this.#options = Object.freeze({ ...DEFAULTS, ...deps.options })
+    this.#now = deps.now ?? Date.now
+    this.#backoff = createBackoff({ random: deps.random ?? Math.random })
+  }
+
+  /** Leases one round of jobs and settles them all. Returns how many there were. */
+  async runOnce(): Promise<number> {
+    const jobs = await this.#deps.queue.lease(this.#options.batchSize, this.#options.leaseMs)
+    await Promise.all(jobs.map((job) => this.#process(job)))
+    return jobs.length
+  }
+
+  start(): void {
+    if (this.#running) return
+    this.#running = true
+    this.#loop = (async () => {
+      while (this.#running) {
+        const n = await this.runOnce().catch(() => 0)
+        if (n === 0 && this.#running) await new Promise((r) => setTimeout(r, this.#options.idleMs))
+      }
+    })()
+  }
+
+  /** Stops leasing and waits for the round in flight to settle (what SIGTERM does). */
+  async stop(): Promise<void> {
+    this.#running = false
+    await this.#loop
+    for (const fn of this.#loaded.values()) await (await fn.catch(() => undefined))?.dispose()
+    this.#loaded.clear()
+  }
+
+  async #process(job: LeasedJob): Promise<void> {
+    let event: Record<string, unknown>
+    try {
+      event = JSON.parse(job.payload) as Record<string, unknown>
+    } catch {
+      return this.#settle(job, {}, { status: 'failed', category: 'Bad Request', reason: 'the queued event is not JSON' })
+    }
+    let outcome: DeliveryOutcome
+    try {
+      outcome = await this.#deliver(job, event)
+    } catch (err) {
+      // A fault of ours (the store unreachable, say): try again later rather than lose the event.
+      outcome = this.#retry(job, `insertfn could not process the event: ${(err as Error).message}`)
+    }
+    await this.#settle(job, event, outcome)
+  }
+
+  async #deliver(job: LeasedJob, input: Record<string, unknown>): Promise<DeliveryOutcome> {
+    const { connections, filters } = this.#deps
+    let destination: DestinationRecord
+    try {
+      destination = await connections.getDestination(job.destinationId)
+    } catch (err) {
+      if (err instanceof NotFoundError) return { status: 'filtered', by: 'destination gone', detail: 'the destination was deleted' }
+      throw err
+    }
+    if (!destination.enabled) return { status: 'filtered', by: 'destination gone', detail: 'the destination is disabled' }
+    if (!routedTo(input, destination.name)) return { status: 'filtered', by: 'integrations' }
+
+    const filtered = applyFilters(await filters.compiled(destination.id), input)
+    if (!filtered.kept) return { status: 'filtered', by: 'filter', detail: `${filtered.by}: ${filtered.reason}${filtered.detail ? ` (${filtered.detail})` : ''}` }
+    let event = filtered.event
+
+    const instance = await connections.instanceForDestination(destination.id)
+    if (instance !== undefined && instance.enabled) {
+      let settings: Record<string, unknown>
+      try {
+        settings = connections.openInstanceSettings(instance)
+      } catch (err) {
+        return { status: 'failed', category: 'Invalid Settings', reason: `the instance's settings cannot be used: ${(err as Error).message}` }
+      }
+      const fn = await this.#function(`${instance.id}:${instance.versionId}`, instance.functionId, instance.versionId, 'insert')
+      const r = await fn.invoke(event, settings)
+      if (r.outcome === 'dropped') return { status: 'filtered', by: 'insert function', ...(r.drop?.message ? { detail: r.drop.message } : {}) }
+      if (r.outcome === 'error') return r.error!.retryable ? this.#retry(job, `${r.error!.name}: ${r.error!.message}`) : { status: 'failed', category: r.error!.category, reason: `${r.error!.name}: ${r.error!.message}` }
+      event = r.event!
+    }
+
+    const body = JSON.stringify(event)
+    if (destination.metadataId === 'webhook') {
+      const result = await this.#deps.deliverWebhook(connections.openDestinationSettings(destination) as unknown as WebhookSettings, body, this.#now())
+      if (result.ok) return { status: 'delivered' }
+      if (!result.retry) return { status: 'failed', category: `Destination ${result.status ?? 'error'}`, reason: result.message }
+      return this.#retry(job, result.message, result.retryAfterMs)
+    }
+    const opened = connections.openDestinationSettings(destination) as { functionId: string; versionId: string; settings: Record<string, unknown> }
+    const fn = await this.#function(`${destination.id}:${opened.versionId}`, opened.functionId, opened.versionId, 'destination')
+    const r = await fn.invoke(event, opened.settings)
+    if (r.outcome === 'delivered') return { status: 'delivered' }
+    if (r.outcome === 'dropped') return { status: 'filtered', by: 'insert function', detail: 'the destination function dropped it' }
+    return r.error!.retryable ? this.#retry(job, `${r.error!.name}: ${r.error!.message}`) : { status: 'failed', category: r.error!.category, reason: `${r.error!.name}: ${r.error!.message}` }
+  }
+
+  #function(key: string, functionId: string, versionId: string, kind: 'insert' | 'destination'): Promise<LoadedFunction> {
+    let fn = this.#loaded.get(key)
+    if (fn === undefined) {
+      fn = this.#deps.functions.version(functionId, versionId).then((v) => this.#deps.runtime.load(v.code, { kind, name: functionId }))
+      fn.catch(() => this.#loaded.delete(key))
+      this.#loaded.set(key, fn)
+    }
+    return fn
+  }
+
+  #retry(job: LeasedJob, reason: string, retryAfterMs?: number): DeliveryOutcome {
+    const now = this.#now()
+    const delay = Math.max(this.#backoff(job.attempts), retryAfterMs ?? 0)
+    if (now + delay - job.enqueuedAt > this.#options.retryWindowMs) return { status: 'failed', category: 'Retry exhausted', reason }
+    return { status: 'retrying', at: now + delay, reason }
+  }
+
+  async #settle(job: LeasedJob, event: Record<string, unknown>, outcome: DeliveryOutcome): Promise<void> {
+    const q = this.#deps.queue
+    try {
+      if (outcome.status === 'retrying') await q.retryAt(job, outcome.at, outcome.reason)
+      else if (outcome.status === 'failed') await q.fail(job, `${outcome.category}: ${outcome.reason}`)
+      else await q.ack(job)
+    } catch {
+      // The lease was lost (it expired and another worker has the job): that worker reports it.
+      return
+    }
+    this.#deps.report?.({ jobId: job.id, destinationId: job.destinationId, messageId: String(event.messageId ?? ''), attempt: job.attempts, outcome })
+  }
+}
