@@ -101,3 +101,18 @@ it('exits 2 with a clear message when the port is taken or an option is out of r
   assert.match(bad.out, /timeoutMs/)
   assert.equal(await stop(s.child), 0)
 })
+
+it('stops when the wrapper that started it is SIGKILLed, instead of running on as an orphan', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'insertfn-start-'))
+  const s = await start(dataDir)
+  s.child.kill('SIGKILL')
+  const url = `${s.address}/api/openapi.json`
+  const end = Date.now() + 10_000
+  let stopped = false
+  while (Date.now() < end) {
+    stopped = await fetch(url).then(() => false, () => true)
+    if (stopped) break
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  assert.equal(stopped, true, 'the server still answers after its wrapper was killed')
+})

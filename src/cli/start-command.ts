@@ -9,6 +9,8 @@ import { AuditLog } from '../store/audit-log.js'
 import { ConnectionStore } from '../store/connection-store.js'
 import { FilterStore } from '../store/filter-store.js'
 import { SqliteQueue } from '../queue/sqlite-queue.js'
+import { createWebhookDelivery } from '../destinations/webhook.js'
+import { Worker } from '../pipeline/worker.js'
 import { FunctionStore } from '../store/function-store.js'
 import { SecretBox } from '../store/secret-box.js'
 import { TokenStore } from '../store/token-store.js'
@@ -89,7 +91,9 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
   const connections = new ConnectionStore(store.db, secrets)
   // The queue has a file of its own: one writer per SQLite file, and jobs never wait on control-plane writes.
   const queue = SqliteQueue.open({ file: join(dataDir, 'queue.db') })
-  const app = buildServer({ queue, functions: new FunctionStore(store.db), connections, filters: new FilterStore(store.db), audit: new AuditLog(store.db), tokens, runtime, logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' } })
+  const functions = new FunctionStore(store.db)
+  const filters = new FilterStore(store.db)
+  const app = buildServer({ queue, functions, connections, filters, audit: new AuditLog(store.db), tokens, runtime, logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' } })
   let address: string
   try {
     address = await app.listen({ port, host })
@@ -100,6 +104,13 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${host} is already in use: stop what uses it, or choose another with --port`, HINT)
     throw err
   }
+  // The embedded default delivers in the same process; scale-out runs workers apart (issue 6).
+  const webhook = createWebhookDelivery()
+  const worker = new Worker({
+    queue, connections, filters, functions, runtime, deliverWebhook: webhook.deliver,
+    report: (r) => app.log.debug({ delivery: { destinationId: r.destinationId, messageId: r.messageId, attempt: r.attempt, outcome: r.outcome } }, 'delivery'),
+  })
+  worker.start()
   process.stdout.write(`insertfn: listening on ${address} (tracking API at ${address}/v1, management API at ${address}/api), data in ${dataDir}\n`)
 
   // A terminal's Ctrl-C reaches this process twice (from the terminal and from the bin wrapper): the
@@ -109,7 +120,10 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
     process.on('SIGTERM', () => done())
   })
   process.stdout.write('insertfn: shutting down\n')
+  // Stop taking events first, then let the worker settle what it holds; what it leaves is leased again on restart.
   await app.close()
+  await worker.stop()
+  await webhook.close()
   await runtime.close()
   await queue.close()
   await store.close()
