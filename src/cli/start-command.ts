@@ -11,6 +11,8 @@ import { FilterStore } from '../store/filter-store.js'
 import { SqliteQueue } from '../queue/sqlite-queue.js'
 import { createWebhookDelivery } from '../destinations/webhook.js'
 import { Worker } from '../pipeline/worker.js'
+import { recordTo } from '../pipeline/delivery-records.js'
+import { DeliveryLog } from '../store/delivery-log.js'
 import { FunctionStore } from '../store/function-store.js'
 import { SecretBox } from '../store/secret-box.js'
 import { TokenStore } from '../store/token-store.js'
@@ -27,6 +29,8 @@ Options (flag, then environment variable, then default):
   --timeout <ms>           INSERTFN_TIMEOUT_MS  5000   deadline per function invocation
   --memory <mb>            INSERTFN_MEMORY_MB   128    memory limit per function isolate
   --allow-private-network  INSERTFN_ALLOW_PRIVATE_NETWORK=1   let functions reach private addresses
+  --lease <ms>             INSERTFN_LEASE_MS    60000  how long a worker holds a job; after a crash, its
+                                                       jobs run again once their lease ends
 
 Secret settings are sealed with INSERTFN_SECRET_KEY (base64 of 32 bytes) or, without it, a key file
 created in the data directory on first start (secret.key, mode 0600): keep it with the database.
@@ -56,6 +60,7 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
         timeout: { type: 'string' },
         memory: { type: 'string' },
         'allow-private-network': { type: 'boolean' },
+        lease: { type: 'string' },
       },
     }).values
   } catch (err) {
@@ -67,6 +72,7 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
   const timeoutMs = positive(values.timeout ?? env.INSERTFN_TIMEOUT_MS, '--timeout')
   const memoryMb = positive(values.memory ?? env.INSERTFN_MEMORY_MB, '--memory')
   const allowPrivateNetwork = values['allow-private-network'] ?? env.INSERTFN_ALLOW_PRIVATE_NETWORK === '1'
+  const leaseMs = positive(values.lease ?? env.INSERTFN_LEASE_MS, '--lease') ?? 60_000
 
   const store = await openSqlite(join(dataDir, 'insertfn.db'))
   const tokens = new TokenStore(store.db)
@@ -93,7 +99,8 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
   const queue = SqliteQueue.open({ file: join(dataDir, 'queue.db') })
   const functions = new FunctionStore(store.db)
   const filters = new FilterStore(store.db)
-  const app = buildServer({ queue, functions, connections, filters, audit: new AuditLog(store.db), tokens, runtime, logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' } })
+  const deliveries = new DeliveryLog(store.db)
+  const app = buildServer({ queue, deliveries, functions, connections, filters, audit: new AuditLog(store.db), tokens, runtime, logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' } })
   let address: string
   try {
     address = await app.listen({ port, host })
@@ -108,7 +115,8 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
   const webhook = createWebhookDelivery()
   const worker = new Worker({
     queue, connections, filters, functions, runtime, deliverWebhook: webhook.deliver,
-    report: (r) => app.log.debug({ delivery: { destinationId: r.destinationId, messageId: r.messageId, attempt: r.attempt, outcome: r.outcome } }, 'delivery'),
+    report: recordTo(deliveries),
+    options: { leaseMs },
   })
   worker.start()
   process.stdout.write(`insertfn: listening on ${address} (tracking API at ${address}/v1, management API at ${address}/api), data in ${dataDir}\n`)
@@ -123,6 +131,7 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
   // Stop taking events first, then let the worker settle what it holds; what it leaves is leased again on restart.
   await app.close()
   await worker.stop()
+  await deliveries.close()
   await webhook.close()
   await runtime.close()
   await queue.close()

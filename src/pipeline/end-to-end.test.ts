@@ -38,7 +38,8 @@ function start(): Promise<{ child: ChildProcess; address: string }> {
   // --no-node-snapshot given here, so the server runs in this process (not behind the bin's re-exec) and
   // SIGKILL reaches the server itself.
   const child = spawn(process.execPath, ['--no-node-snapshot', BIN, 'start', '--port', '0', '--data-dir', dataDir, '--allow-private-network'], {
-    env: { ...process.env, NODE_OPTIONS: '', INSERTFN_ADMIN_TOKEN: TOKEN, INSERTFN_LOG_LEVEL: 'warn' },
+    // A short lease, so the jobs the killed server held come back within the test's patience.
+    env: { ...process.env, NODE_OPTIONS: '', INSERTFN_ADMIN_TOKEN: TOKEN, INSERTFN_LOG_LEVEL: 'warn', INSERTFN_LEASE_MS: '3000' },
   })
   let out = ''
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
@@ -88,6 +89,14 @@ it('events from analytics-node reach a webhook through an insert function; a SIG
   await until(() => received.length === 16)
   assert.ok(received.every((e) => (e.properties as { tier: string }).tier === 'gold'))
   assert.deepEqual(received.map((e) => (e.properties as { n: number }).n).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i).filter((i) => i % 5 !== 0))
+
+  // Every event is accounted for: received = delivered + filtered + failed.
+  await new Promise((r) => setTimeout(r, 600)) // the delivery log writes every 250 ms
+  const metrics = await api(first.address, 'GET', `/destinations/${destination.id}/delivery-metrics`)
+  assert.deepEqual(metrics.totals, { delivered: 16, filtered: 4 })
+  assert.deepEqual(metrics.byDetail, { filtered: { 'insert function': 4 } })
+  const filteredEvents = (await api(first.address, 'GET', `/destinations/${destination.id}/events?status=filtered`)).events as { event: { properties: { n: number } } }[]
+  assert.deepEqual(filteredEvents.map((e) => e.event.properties.n).sort((a, b) => a - b), [0, 5, 10, 15])
 
   // The receiver goes down, events keep coming and are queued, then the server is killed outright.
   receiverUp = false

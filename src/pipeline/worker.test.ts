@@ -163,6 +163,23 @@ describe('delivery worker', () => {
     assert.deepEqual(outcomes(), ['retrying', 'retrying', 'delivered'])
   })
 
+  it('records keep what the function logged and fetched, with secret setting values redacted', async () => {
+    const d = await destination()
+    await connect(d.id, `async function onTrack(e, settings) {
+      console.log('using key', settings.key)
+      await fetch('https://crm.invalid/lookup?token=' + settings.key).catch(() => null)
+      throw new ValidationError('key ' + settings.key + ' refused')
+    }`)
+    await send(d.id, {})
+    await worker.runOnce()
+    const r = reports[0]!
+    assert.deepEqual(outcomes(), ['failed:Message Rejected'])
+    assert.equal(r.outcome.status === 'failed' && r.outcome.reason, 'ValidationError: key •••• refused')
+    assert.deepEqual(r.trace!.logs, [{ level: 'log', message: 'using key ••••' }])
+    assert.doesNotMatch(JSON.stringify(r), /fn-secret/)
+    assert.equal(JSON.parse(r.event).type, 'track')
+  })
+
   it('a 4xx from the webhook fails the event at once; an endless outage fails it when the retry window ends', async () => {
     const d = await destination()
     respond = () => ({ status: 400 })

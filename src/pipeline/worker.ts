@@ -2,7 +2,7 @@
 // (pinned to the instance's deployed version, secrets opened only into the sandbox), then the destination.
 // Temporary failures go back to the queue with randomized exponential backoff until the retry window
 // ends; everything else is settled at once, and every outcome is reported.
-import type { LoadedFunction, Runtime } from '../runtime/index.js'
+import type { InvocationResult, LoadedFunction, LogLine, RequestRecord, Runtime } from '../runtime/index.js'
 import { applyFilters } from '../fql/index.js'
 import type { JobQueue, LeasedJob } from '../queue/queue.js'
 import type { ConnectionStore, DestinationRecord } from '../store/connection-store.js'
@@ -18,12 +18,46 @@ export type DeliveryOutcome =
   | { status: 'retrying'; at: number; reason: string }
   | { status: 'failed'; category: string; reason: string }
 
+/** What the function printed and fetched while handling the event, secrets redacted. */
+export interface Trace {
+  logs: LogLine[]
+  requests: RequestRecord[]
+}
+
 export interface OutcomeReport {
   jobId: string
   destinationId: string
   messageId: string
   attempt: number
   outcome: DeliveryOutcome
+  /** The event as queued (JSON). */
+  event: string
+  trace?: Trace
+}
+
+/** Per job: what the record of it should hold besides the outcome. */
+interface JobContext {
+  trace?: Trace
+  secrets: string[]
+}
+
+function redact(text: string, secrets: string[]): string {
+  let out = text
+  for (const secret of secrets) out = out.split(secret).join('••••')
+  return out
+}
+
+function redactTrace(trace: Trace, secrets: string[]): Trace {
+  if (secrets.length === 0) return trace
+  return {
+    logs: trace.logs.map((l) => ({ ...l, message: redact(l.message, secrets) })),
+    requests: trace.requests.map((r) => ({ ...r, url: redact(r.url, secrets), ...(r.error === undefined ? {} : { error: redact(r.error, secrets) }) })),
+  }
+}
+
+/** Secret values worth redacting: strings long enough not to match everywhere. */
+function secretValues(values: unknown[]): string[] {
+  return values.filter((v): v is string => typeof v === 'string' && v.length >= 4)
 }
 
 export interface WorkerOptions {
@@ -102,17 +136,23 @@ export class Worker {
     } catch {
       return this.#settle(job, {}, { status: 'failed', category: 'Bad Request', reason: 'the queued event is not JSON' })
     }
+    const context: JobContext = { secrets: [] }
     let outcome: DeliveryOutcome
     try {
-      outcome = await this.#deliver(job, event)
+      outcome = await this.#deliver(job, event, context)
     } catch (err) {
       // A fault of ours (the store unreachable, say): try again later rather than lose the event.
       outcome = this.#retry(job, `insertfn could not process the event: ${(err as Error).message}`)
     }
-    await this.#settle(job, event, outcome)
+    if (context.secrets.length > 0 && 'reason' in outcome) outcome = { ...outcome, reason: redact(outcome.reason, context.secrets) }
+    await this.#settle(job, event, outcome, context.trace === undefined ? undefined : redactTrace(context.trace, context.secrets))
   }
 
-  async #deliver(job: LeasedJob, input: Record<string, unknown>): Promise<DeliveryOutcome> {
+  #keepTrace(context: JobContext, r: InvocationResult): void {
+    context.trace = { logs: [...(context.trace?.logs ?? []), ...r.logs], requests: [...(context.trace?.requests ?? []), ...r.requests] }
+  }
+
+  async #deliver(job: LeasedJob, input: Record<string, unknown>, context: JobContext): Promise<DeliveryOutcome> {
     const { connections, filters } = this.#deps
     let destination: DestinationRecord
     try {
@@ -136,8 +176,10 @@ export class Worker {
       } catch (err) {
         return { status: 'failed', category: 'Invalid Settings', reason: `the instance's settings cannot be used: ${(err as Error).message}` }
       }
+      context.secrets.push(...secretValues(Object.keys(instance.encryptedSettings).map((k) => settings[k])))
       const fn = await this.#function(`${instance.id}:${instance.versionId}`, instance.functionId, instance.versionId, 'insert')
       const r = await fn.invoke(event, settings)
+      this.#keepTrace(context, r)
       if (r.outcome === 'dropped') return { status: 'filtered', by: 'insert function', ...(r.drop?.message ? { detail: r.drop.message } : {}) }
       if (r.outcome === 'error') return r.error!.retryable ? this.#retry(job, `${r.error!.name}: ${r.error!.message}`) : { status: 'failed', category: r.error!.category, reason: `${r.error!.name}: ${r.error!.message}` }
       event = r.event!
@@ -145,14 +187,19 @@ export class Worker {
 
     const body = JSON.stringify(event)
     if (destination.metadataId === 'webhook') {
-      const result = await this.#deps.deliverWebhook(connections.openDestinationSettings(destination) as unknown as WebhookSettings, body, this.#now())
+      const webhookSettings = connections.openDestinationSettings(destination) as unknown as WebhookSettings
+      context.secrets.push(...secretValues(Object.values(webhookSettings.headers)))
+      const result = await this.#deps.deliverWebhook(webhookSettings, body, this.#now())
       if (result.ok) return { status: 'delivered' }
       if (!result.retry) return { status: 'failed', category: `Destination ${result.status ?? 'error'}`, reason: result.message }
       return this.#retry(job, result.message, result.retryAfterMs)
     }
     const opened = connections.openDestinationSettings(destination) as { functionId: string; versionId: string; settings: Record<string, unknown> }
+    const secretNames = Object.keys((destination.settings.secrets ?? {}) as Record<string, string>)
+    context.secrets.push(...secretValues(secretNames.map((k) => opened.settings[k])))
     const fn = await this.#function(`${destination.id}:${opened.versionId}`, opened.functionId, opened.versionId, 'destination')
     const r = await fn.invoke(event, opened.settings)
+    this.#keepTrace(context, r)
     if (r.outcome === 'delivered') return { status: 'delivered' }
     if (r.outcome === 'dropped') return { status: 'filtered', by: 'insert function', detail: 'the destination function dropped it' }
     return r.error!.retryable ? this.#retry(job, `${r.error!.name}: ${r.error!.message}`) : { status: 'failed', category: r.error!.category, reason: `${r.error!.name}: ${r.error!.message}` }
@@ -175,7 +222,7 @@ export class Worker {
     return { status: 'retrying', at: now + delay, reason }
   }
 
-  async #settle(job: LeasedJob, event: Record<string, unknown>, outcome: DeliveryOutcome): Promise<void> {
+  async #settle(job: LeasedJob, event: Record<string, unknown>, outcome: DeliveryOutcome, trace?: Trace): Promise<void> {
     const q = this.#deps.queue
     try {
       if (outcome.status === 'retrying') await q.retryAt(job, outcome.at, outcome.reason)
@@ -185,6 +232,6 @@ export class Worker {
       // The lease was lost (it expired and another worker has the job): that worker reports it.
       return
     }
-    this.#deps.report?.({ jobId: job.id, destinationId: job.destinationId, messageId: String(event.messageId ?? ''), attempt: job.attempts, outcome })
+    this.#deps.report?.({ jobId: job.id, destinationId: job.destinationId, messageId: String(event.messageId ?? ''), attempt: job.attempts, outcome, event: job.payload, ...(trace === undefined ? {} : { trace }) })
   }
 }

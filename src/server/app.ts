@@ -13,6 +13,8 @@ import { ApiError } from './api-errors.js'
 import { auditRoutes } from './audit-routes.js'
 import { connectionRoutes } from './connection-routes.js'
 import { filterRoutes } from './filter-routes.js'
+import { deliveryRoutes } from './delivery-routes.js'
+import type { DeliveryLog } from '../store/delivery-log.js'
 import { trackingRoutes } from './tracking-routes.js'
 import type { JobQueue } from '../queue/queue.js'
 import { functionRoutes } from './function-routes.js'
@@ -26,6 +28,7 @@ export interface ServerDeps {
   audit: AuditLog
   /** Where accepted events go, one job per destination. */
   queue: JobQueue
+  deliveries: DeliveryLog
   tokens: TokenStore
   runtime: Runtime
   /** pino logger options, or false for none (tests). */
@@ -104,6 +107,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       await api.register(auditRoutes, { audit: deps.audit })
       await api.register(connectionRoutes, { connections: deps.connections })
       await api.register(filterRoutes, { filters: deps.filters })
+      await api.register(deliveryRoutes, { deliveries: deps.deliveries, connections: deps.connections })
     },
     { prefix: '/api' },
   )

@@ -129,6 +129,34 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('filters_by_destination').on('destination_filters').columns(['destination_id', 'created_at']).execute()
     },
   },
+  '0006_delivery_records': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('delivery_events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('destination_id', 'text', (c) => c.notNull())
+        .addColumn('message_id', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('event', 'text')
+        .addColumn('trace', 'text')
+        .execute()
+      await db.schema.createIndex('delivery_events_recent').on('delivery_events').columns(['destination_id', 'status', 'at']).execute()
+      await db.schema.createIndex('delivery_events_age').on('delivery_events').column('at').execute()
+      await db.schema
+        .createTable('delivery_counts')
+        .addColumn('destination_id', 'text', (c) => c.notNull())
+        .addColumn('bucket', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .addColumn('n', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('delivery_counts_pk', ['destination_id', 'bucket', 'status', 'detail'])
+        .execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

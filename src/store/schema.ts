@@ -117,7 +117,35 @@ export interface DestinationFiltersTable {
   updated_at: string
 }
 
+export interface DeliveryEventsTable {
+  id: string
+  destination_id: string
+  message_id: string
+  /** delivered, filtered, retrying or failed */
+  status: string
+  /** For filtered: by what; for failed and retrying: the category; for delivered: '' */
+  detail: string
+  reason: string | null
+  attempt: number
+  at: string
+  /** The event as queued, JSON */
+  event: string | null
+  /** JSON: { logs, requests } of the function run, secrets redacted */
+  trace: string | null
+}
+
+export interface DeliveryCountsTable {
+  destination_id: string
+  /** The minute, as ISO-8601 to the minute */
+  bucket: string
+  status: string
+  detail: string
+  n: number | string
+}
+
 export interface Database {
+  delivery_events: DeliveryEventsTable
+  delivery_counts: DeliveryCountsTable
   destination_filters: DestinationFiltersTable
   sources: SourcesTable
   source_write_keys: SourceWriteKeysTable

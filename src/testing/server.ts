@@ -5,6 +5,7 @@ import { buildServer } from '../server/app.js'
 import { AuditLog } from '../store/audit-log.js'
 import { ConnectionStore } from '../store/connection-store.js'
 import { FilterStore } from '../store/filter-store.js'
+import { DeliveryLog } from '../store/delivery-log.js'
 import { FunctionStore } from '../store/function-store.js'
 import { SecretBox } from '../store/secret-box.js'
 import { randomBytes } from 'node:crypto'
@@ -19,6 +20,7 @@ export interface TestServer {
   functions: FunctionStore
   connections: ConnectionStore
   queue: SqliteQueue
+  deliveries: DeliveryLog
   /** A token for each role, and one holding Functions Admin and Source Admin together. */
   tokens: Record<Role | 'Functions Admin + Source Admin', string>
   close(): Promise<void>
@@ -36,12 +38,14 @@ export async function testServer(): Promise<TestServer> {
   const functions = new FunctionStore(store.db)
   const connections = new ConnectionStore(store.db, new SecretBox(randomBytes(32)))
   const queue = SqliteQueue.open({ file: join(dirname(store.location), 'queue.db') })
-  const app = buildServer({ queue, functions, connections, filters: new FilterStore(store.db), audit: new AuditLog(store.db), tokens: tokenStore, runtime })
+  const deliveries = new DeliveryLog(store.db, { flushMs: 0 })
+  const app = buildServer({ queue, deliveries, functions, connections, filters: new FilterStore(store.db), audit: new AuditLog(store.db), tokens: tokenStore, runtime })
   const close = async () => {
     await app.close()
     await runtime.close()
+    await deliveries.close()
     await queue.close()
     await store.destroy()
   }
-  return { app, store, functions, connections, queue, tokens, close }
+  return { app, store, functions, connections, queue, deliveries, tokens, close }
 }

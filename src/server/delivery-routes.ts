@@ -1,0 +1,40 @@
+// Delivery records of a destination: counts per outcome, and the recent events with their details.
+import type { FastifyInstance } from 'fastify'
+import type { ConnectionStore } from '../store/connection-store.js'
+import type { DeliveryLog } from '../store/delivery-log.js'
+import { ApiError } from './api-errors.js'
+import { pagination } from './schemas.js'
+
+const STATUSES = ['delivered', 'filtered', 'retrying', 'failed']
+// Records hold events (and so personal data): reading them takes the right to read sources.
+const READ = { permissions: ['sources:read'] } as const
+
+export async function deliveryRoutes(app: FastifyInstance, deps: { deliveries: DeliveryLog; connections: ConnectionStore }): Promise<void> {
+  app.get<{ Params: { destinationId: string } }>('/destinations/:destinationId/events', { config: { ...READ, summary: 'The most recent delivery records of a destination (?status=delivered|filtered|retrying|failed)' } }, async (req) => {
+    await deps.connections.getDestination(req.params.destinationId)
+    const query = req.query as Record<string, unknown>
+    const status = query.status
+    if (status !== undefined && (typeof status !== 'string' || !STATUSES.includes(status))) {
+      throw new ApiError('INSERTFN_VALIDATION', `status must be one of ${STATUSES.join(', ')}`, 'status')
+    }
+    const { count } = pagination(query)
+    if (!Number.isInteger(count) || count < 1 || count > 1000) throw new ApiError('INSERTFN_VALIDATION', 'pagination.count must be a whole number from 1 to 1000', 'pagination.count')
+    const events = await deps.deliveries.recent(req.params.destinationId, { count, ...(status === undefined ? {} : { status: status as string }) })
+    return { data: { events } }
+  })
+
+  app.get<{ Params: { destinationId: string } }>('/destinations/:destinationId/delivery-metrics', { config: { ...READ, summary: 'Delivery counts per minute and outcome (?startTime&endTime)' } }, async (req) => {
+    await deps.connections.getDestination(req.params.destinationId)
+    const query = req.query as Record<string, unknown>
+    const from = typeof query.startTime === 'string' ? query.startTime : undefined
+    const to = typeof query.endTime === 'string' ? query.endTime : undefined
+    const buckets = await deps.deliveries.counts(req.params.destinationId, from, to)
+    const totals: Record<string, number> = {}
+    const byDetail: Record<string, Record<string, number>> = {}
+    for (const b of buckets) {
+      totals[b.status] = (totals[b.status] ?? 0) + b.count
+      if (b.detail !== '') (byDetail[b.status] ??= {})[b.detail] = ((byDetail[b.status] ?? {})[b.detail] ?? 0) + b.count
+    }
+    return { data: { destinationId: req.params.destinationId, totals, byDetail, buckets } }
+  })
+}
