@@ -31,6 +31,8 @@ Options (flag, then environment variable, then default):
   --allow-private-network  INSERTFN_ALLOW_PRIVATE_NETWORK=1   let functions reach private addresses
   --lease <ms>             INSERTFN_LEASE_MS    60000  how long a worker holds a job; after a crash, its
                                                        jobs run again once their lease ends
+  --max-queue-depth <n>    INSERTFN_MAX_QUEUE_DEPTH 1000000  waiting deliveries beyond which /v1 answers
+                                                       429 with Retry-After
 
 Secret settings are sealed with INSERTFN_SECRET_KEY (base64 of 32 bytes) or, without it, a key file
 created in the data directory on first start (secret.key, mode 0600): keep it with the database.
@@ -61,6 +63,7 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
         memory: { type: 'string' },
         'allow-private-network': { type: 'boolean' },
         lease: { type: 'string' },
+        'max-queue-depth': { type: 'string' },
       },
     }).values
   } catch (err) {
@@ -73,6 +76,7 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
   const memoryMb = positive(values.memory ?? env.INSERTFN_MEMORY_MB, '--memory')
   const allowPrivateNetwork = values['allow-private-network'] ?? env.INSERTFN_ALLOW_PRIVATE_NETWORK === '1'
   const leaseMs = positive(values.lease ?? env.INSERTFN_LEASE_MS, '--lease') ?? 60_000
+  const maxQueueDepth = positive(values['max-queue-depth'] ?? env.INSERTFN_MAX_QUEUE_DEPTH, '--max-queue-depth')
 
   const store = await openSqlite(join(dataDir, 'insertfn.db'))
   const tokens = new TokenStore(store.db)
@@ -100,7 +104,7 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
   const functions = new FunctionStore(store.db)
   const filters = new FilterStore(store.db)
   const deliveries = new DeliveryLog(store.db)
-  const app = buildServer({ queue, deliveries, functions, connections, filters, audit: new AuditLog(store.db), tokens, runtime, logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' } })
+  const app = buildServer({ ...(maxQueueDepth === undefined ? {} : { maxQueueDepth }), queue, deliveries, functions, connections, filters, audit: new AuditLog(store.db), tokens, runtime, logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' } })
   let address: string
   try {
     address = await app.listen({ port, host })

@@ -29,6 +29,8 @@ export interface ServerDeps {
   /** Where accepted events go, one job per destination. */
   queue: JobQueue
   deliveries: DeliveryLog
+  /** See TrackingDeps.maxQueueDepth. */
+  maxQueueDepth?: number
   tokens: TokenStore
   runtime: Runtime
   /** pino logger options, or false for none (tests). */
@@ -97,7 +99,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   // Documentation is public: it holds no data.
   app.get('/api/openapi.json', async () => openApiDocument(collector.routes, '0.1.0'))
 
-  app.register(trackingRoutes, { prefix: '/v1', connections: deps.connections, queue: deps.queue })
+  app.register(trackingRoutes, { prefix: '/v1', connections: deps.connections, queue: deps.queue, ...(deps.maxQueueDepth === undefined ? {} : { maxQueueDepth: deps.maxQueueDepth }) })
 
   app.register(
     async (api) => {

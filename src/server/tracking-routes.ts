@@ -43,10 +43,34 @@ export interface TrackingDeps {
   connections: ConnectionStore
   queue: JobQueue
   now?: () => Date
+  /**
+   * Jobs waiting beyond which ingestion answers 429 with Retry-After, as Segment does under overload, so
+   * that delivery is not starved and the queue does not grow without bound. @defaultValue 1000000
+   */
+  maxQueueDepth?: number
+}
+
+/** The queue's depth, read at most every 100 ms: counting on every request would cost more than the request. */
+function depthGauge(queue: JobQueue): () => Promise<number> {
+  let value = 0
+  let readAt = 0
+  let reading: Promise<number> | undefined
+  return async () => {
+    if (Date.now() - readAt < 100) return value
+    reading ??= queue.depth().then((n) => {
+      value = n
+      readAt = Date.now()
+      reading = undefined
+      return n
+    })
+    return reading
+  }
 }
 
 export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): Promise<void> {
   const now = deps.now ?? (() => new Date())
+  const maxDepth = deps.maxQueueDepth ?? 1_000_000
+  const depth = depthGauge(deps.queue)
 
   // Browsers post from other origins, with Content-Type text/plain (no preflight) or JSON (preflight).
   app.addHook('onRequest', async (_req, reply) => {
@@ -84,6 +108,10 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
       if ('event' in r) accepted.push(r.event)
       else rejected.push(r.problem)
     })
+    if (accepted.length > 0 && (await depth()) >= maxDepth) {
+      reply.header('retry-after', '5')
+      throw new TrackingError(429, `insertfn is behind: ${maxDepth} or more deliveries are waiting; send again after the Retry-After delay`)
+    }
     if (source.enabled && accepted.length > 0) {
       const destinations = (await deps.connections.listDestinations(source.id)).filter((d) => d.enabled)
       const jobs = accepted.flatMap((event) => {

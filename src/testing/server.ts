@@ -26,7 +26,7 @@ export interface TestServer {
   close(): Promise<void>
 }
 
-export async function testServer(): Promise<TestServer> {
+export async function testServer(options: { maxQueueDepth?: number } = {}): Promise<TestServer> {
   const store = await openTestStore('sqlite')
   const tokenStore = new TokenStore(store.db)
   const tokens = {} as TestServer['tokens']
@@ -39,7 +39,7 @@ export async function testServer(): Promise<TestServer> {
   const connections = new ConnectionStore(store.db, new SecretBox(randomBytes(32)))
   const queue = SqliteQueue.open({ file: join(dirname(store.location), 'queue.db') })
   const deliveries = new DeliveryLog(store.db, { flushMs: 0 })
-  const app = buildServer({ queue, deliveries, functions, connections, filters: new FilterStore(store.db), audit: new AuditLog(store.db), tokens: tokenStore, runtime })
+  const app = buildServer({ ...options, queue, deliveries, functions, connections, filters: new FilterStore(store.db), audit: new AuditLog(store.db), tokens: tokenStore, runtime })
   const close = async () => {
     await app.close()
     await runtime.close()
