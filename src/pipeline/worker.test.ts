@@ -79,6 +79,7 @@ async function connect(destinationId: string, code: string) {
   const fn = await functions.create({ resourceType: 'INSERT_DESTINATION', displayName: 'f', code, settings: [{ name: 'key', label: 'Key', description: '', type: 'STRING', required: true, sensitive: true }], author: 't' })
   await functions.deploy(fn.id, 't')
   await connections.createInstance({ functionId: fn.id, integrationId: destinationId, name: 'i', settings: { key: 'fn-secret' } }, 't')
+  return fn
 }
 const outcomes = () => reports.map((r) => r.outcome.status === 'failed' ? `failed:${r.outcome.category}` : r.outcome.status === 'filtered' ? `filtered:${r.outcome.by}` : r.outcome.status)
 
@@ -178,6 +179,21 @@ describe('delivery worker', () => {
     assert.deepEqual(r.trace!.logs, [{ level: 'log', message: 'using key ••••' }])
     assert.doesNotMatch(JSON.stringify(r), /fn-secret/)
     assert.equal(JSON.parse(r.event).type, 'track')
+  })
+
+  it('failed events replay once the function is fixed and deployed', async () => {
+    const d = await destination()
+    const fn = await connect(d.id, 'async function onTrack() { throw new ValidationError("broken mapping") }')
+    await send(d.id, {}, {})
+    await worker.runOnce()
+    assert.deepEqual(outcomes(), ['failed:Message Rejected', 'failed:Message Rejected'])
+    await functions.update(fn.id, { code: 'async function onTrack(e) { return { ...e, fixed: true } }' }, 't')
+    await functions.deploy(fn.id, 't')
+    assert.equal(await queue.replay(d.id), 2)
+    reports = []
+    await worker.runOnce()
+    assert.deepEqual(outcomes(), ['delivered', 'delivered'])
+    assert.ok(received.every((r) => r.body.fixed === true))
   })
 
   it('a 4xx from the webhook fails the event at once; an endless outage fails it when the retry window ends', async () => {

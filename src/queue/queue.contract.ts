@@ -88,6 +88,24 @@ export function queueContract(name: string, open: (clock: Clock) => Promise<{ qu
       await queue.close()
     })
 
+    it('replay makes failed jobs of a destination due again, with a fresh retry window, optionally only recent failures', async () => {
+      const clock = testClock()
+      const { queue } = await open(clock)
+      await queue.enqueue([job(1), job(2), job(3, 'dst_b')])
+      const [a, b, c] = await queue.lease(3, 30_000)
+      await queue.fail(a!, 'Bad Request')
+      clock.advance(60_000)
+      const since = clock.now()
+      await queue.fail(b!, 'Bad Request')
+      await queue.fail(c!, 'Bad Request')
+      assert.equal(await queue.replay('dst_a', since), 1)
+      const [again] = await queue.lease(10, 30_000)
+      assert.deepEqual([JSON.parse(again!.payload).i, again!.attempts, again!.enqueuedAt], [2, 1, clock.now()])
+      assert.equal(await queue.replay('dst_a'), 1)
+      assert.equal(await queue.replay('dst_a'), 0)
+      await queue.close()
+    })
+
     it('enqueue is all or nothing', async () => {
       const clock = testClock()
       const { queue } = await open(clock)

@@ -32,6 +32,11 @@ export interface JobQueue {
   fail(job: LeasedJob, reason: string): Promise<void>
   /** Jobs waiting or leased, not failed. */
   depth(): Promise<number>
+  /**
+   * Replay: failed jobs of a destination (those failed at or after `since`, ms since the epoch, if given)
+   * are due again, with a fresh retry window. Returns how many.
+   */
+  replay(destinationId: string, since?: number): Promise<number>
   close(): Promise<void>
 }
 

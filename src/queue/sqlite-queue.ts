@@ -31,6 +31,7 @@ export class SqliteQueue implements JobQueue {
   readonly #retry: SQLite.Statement
   readonly #fail: SQLite.Statement
   readonly #depth: SQLite.Statement
+  readonly #replay: SQLite.Statement
 
   private constructor(db: SQLite.Database, now: () => number) {
     this.#db = db
@@ -43,7 +44,9 @@ export class SqliteQueue implements JobQueue {
     )
     this.#ack = db.prepare('DELETE FROM jobs WHERE id = ? AND lease_token = ? AND state = 0')
     this.#retry = db.prepare('UPDATE jobs SET visible_at = ?, lease_token = NULL, last_error = ? WHERE id = ? AND lease_token = ? AND state = 0')
-    this.#fail = db.prepare('UPDATE jobs SET state = 1, lease_token = NULL, last_error = ? WHERE id = ? AND lease_token = ? AND state = 0')
+    // visible_at records when a job failed, so replay can choose a time range.
+    this.#fail = db.prepare('UPDATE jobs SET state = 1, lease_token = NULL, last_error = ?, visible_at = ? WHERE id = ? AND lease_token = ? AND state = 0')
+    this.#replay = db.prepare('UPDATE jobs SET state = 0, visible_at = ?, enqueued_at = ?, attempts = 0, lease_token = NULL WHERE state = 1 AND destination_id = ? AND visible_at >= ?')
     this.#depth = db.prepare('SELECT count(*) AS n FROM jobs WHERE state = 0')
   }
 
@@ -99,11 +102,16 @@ export class SqliteQueue implements JobQueue {
   }
 
   async fail(job: LeasedJob, reason: string): Promise<void> {
-    if (this.#fail.run(reason.slice(0, 2000), Number(job.id), job.leaseToken).changes === 0) throw new LeaseLostError(job.id)
+    if (this.#fail.run(reason.slice(0, 2000), this.#now(), Number(job.id), job.leaseToken).changes === 0) throw new LeaseLostError(job.id)
   }
 
   async depth(): Promise<number> {
     return (this.#depth.get() as { n: number }).n
+  }
+
+  async replay(destinationId: string, since = 0): Promise<number> {
+    const now = this.#now()
+    return this.#replay.run(now, now, destinationId, since).changes
   }
 
   async close(): Promise<void> {

@@ -109,7 +109,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       await api.register(auditRoutes, { audit: deps.audit })
       await api.register(connectionRoutes, { connections: deps.connections })
       await api.register(filterRoutes, { filters: deps.filters })
-      await api.register(deliveryRoutes, { deliveries: deps.deliveries, connections: deps.connections })
+      await api.register(deliveryRoutes, { deliveries: deps.deliveries, connections: deps.connections, queue: deps.queue })
     },
     { prefix: '/api' },
   )

@@ -2,6 +2,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { ConnectionStore } from '../store/connection-store.js'
 import type { DeliveryLog } from '../store/delivery-log.js'
+import type { JobQueue } from '../queue/queue.js'
+import { z } from 'zod'
 import { ApiError } from './api-errors.js'
 import { pagination } from './schemas.js'
 
@@ -9,7 +11,17 @@ const STATUSES = ['delivered', 'filtered', 'retrying', 'failed']
 // Records hold events (and so personal data): reading them takes the right to read sources.
 const READ = { permissions: ['sources:read'] } as const
 
-export async function deliveryRoutes(app: FastifyInstance, deps: { deliveries: DeliveryLog; connections: ConnectionStore }): Promise<void> {
+const ReplayInput = z.strictObject({ since: z.iso.datetime().optional() })
+
+export async function deliveryRoutes(app: FastifyInstance, deps: { deliveries: DeliveryLog; connections: ConnectionStore; queue: JobQueue }): Promise<void> {
+  // After fixing a function or a destination: failed events go back to the queue, all or those since a time.
+  app.post<{ Params: { destinationId: string } }>('/destinations/:destinationId/replay', { config: { permissions: ['sources:write'], body: ReplayInput, summary: 'Queue the failed events of a destination again ({since?})' } }, async (req) => {
+    await deps.connections.getDestination(req.params.destinationId)
+    const input = ReplayInput.parse(req.body ?? {})
+    const replayed = await deps.queue.replay(req.params.destinationId, input.since === undefined ? undefined : Date.parse(input.since))
+    return { data: { replayed } }
+  })
+
   app.get<{ Params: { destinationId: string } }>('/destinations/:destinationId/events', { config: { ...READ, summary: 'The most recent delivery records of a destination (?status=delivered|filtered|retrying|failed)' } }, async (req) => {
     await deps.connections.getDestination(req.params.destinationId)
     const query = req.query as Record<string, unknown>
