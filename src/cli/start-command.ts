@@ -13,6 +13,7 @@ import { createWebhookDelivery } from '../destinations/webhook.js'
 import { Worker } from '../pipeline/worker.js'
 import { recordTo } from '../pipeline/delivery-records.js'
 import { DeliveryLog } from '../store/delivery-log.js'
+import { createMetrics } from '../server/metrics.js'
 import { FunctionStore } from '../store/function-store.js'
 import { SecretBox } from '../store/secret-box.js'
 import { TokenStore } from '../store/token-store.js'
@@ -104,7 +105,8 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
   const functions = new FunctionStore(store.db)
   const filters = new FilterStore(store.db)
   const deliveries = new DeliveryLog(store.db)
-  const app = buildServer({ ...(maxQueueDepth === undefined ? {} : { maxQueueDepth }), queue, deliveries, functions, connections, filters, audit: new AuditLog(store.db), tokens, runtime, logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' } })
+  const metrics = createMetrics(queue)
+  const app = buildServer({ ...(maxQueueDepth === undefined ? {} : { maxQueueDepth }), metrics, queue, deliveries, functions, connections, filters, audit: new AuditLog(store.db), tokens, runtime, logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' } })
   let address: string
   try {
     address = await app.listen({ port, host })
@@ -117,9 +119,13 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
   }
   // The embedded default delivers in the same process; scale-out runs workers apart (issue 6).
   const webhook = createWebhookDelivery()
+  const record = recordTo(deliveries)
   const worker = new Worker({
     queue, connections, filters, functions, runtime, deliverWebhook: webhook.deliver,
-    report: recordTo(deliveries),
+    report: (r) => {
+      record(r)
+      metrics.delivery(r)
+    },
     options: { leaseMs },
   })
   worker.start()

@@ -98,6 +98,13 @@ it('events from analytics-node reach a webhook through an insert function; a SIG
   const filteredEvents = (await api(first.address, 'GET', `/destinations/${destination.id}/events?status=filtered`)).events as { event: { properties: { n: number } } }[]
   assert.deepEqual(filteredEvents.map((e) => e.event.properties.n).sort((a, b) => a - b), [0, 5, 10, 15])
 
+  const prometheus = await (await fetch(`${first.address}/metrics`)).text()
+  assert.match(prometheus, new RegExp(`insertfn_events_received_total\\{source="${source.id}"\\} 20`))
+  assert.match(prometheus, new RegExp(`insertfn_deliveries_total\\{destination="${destination.id}",status="delivered",detail=""\\} 16`))
+  assert.match(prometheus, new RegExp(`insertfn_deliveries_total\\{destination="${destination.id}",status="filtered",detail="insert function"\\} 4`))
+  assert.match(prometheus, /insertfn_function_duration_seconds_count 20/)
+  assert.match(prometheus, /insertfn_queue_depth 0/)
+
   // The receiver goes down, events keep coming and are queued, then the server is killed outright.
   receiverUp = false
   const second = new Analytics({ writeKey: source.writeKeys[0], host: first.address, flushAt: 10, flushInterval: 50, maxRetries: 3 })

@@ -33,11 +33,14 @@ export interface OutcomeReport {
   /** The event as queued (JSON). */
   event: string
   trace?: Trace
+  /** Time spent in functions for this event, ms. */
+  functionMs?: number
 }
 
 /** Per job: what the record of it should hold besides the outcome. */
 interface JobContext {
   trace?: Trace
+  functionMs?: number
   secrets: string[]
 }
 
@@ -145,10 +148,11 @@ export class Worker {
       outcome = this.#retry(job, `insertfn could not process the event: ${(err as Error).message}`)
     }
     if (context.secrets.length > 0 && 'reason' in outcome) outcome = { ...outcome, reason: redact(outcome.reason, context.secrets) }
-    await this.#settle(job, event, outcome, context.trace === undefined ? undefined : redactTrace(context.trace, context.secrets))
+    await this.#settle(job, event, outcome, context.trace === undefined ? undefined : redactTrace(context.trace, context.secrets), context.functionMs)
   }
 
   #keepTrace(context: JobContext, r: InvocationResult): void {
+    context.functionMs = (context.functionMs ?? 0) + r.durationMs
     context.trace = { logs: [...(context.trace?.logs ?? []), ...r.logs], requests: [...(context.trace?.requests ?? []), ...r.requests] }
   }
 
@@ -222,7 +226,7 @@ export class Worker {
     return { status: 'retrying', at: now + delay, reason }
   }
 
-  async #settle(job: LeasedJob, event: Record<string, unknown>, outcome: DeliveryOutcome, trace?: Trace): Promise<void> {
+  async #settle(job: LeasedJob, event: Record<string, unknown>, outcome: DeliveryOutcome, trace?: Trace, functionMs?: number): Promise<void> {
     const q = this.#deps.queue
     try {
       if (outcome.status === 'retrying') await q.retryAt(job, outcome.at, outcome.reason)
@@ -232,6 +236,6 @@ export class Worker {
       // The lease was lost (it expired and another worker has the job): that worker reports it.
       return
     }
-    this.#deps.report?.({ jobId: job.id, destinationId: job.destinationId, messageId: String(event.messageId ?? ''), attempt: job.attempts, outcome, event: job.payload, ...(trace === undefined ? {} : { trace }) })
+    this.#deps.report?.({ jobId: job.id, destinationId: job.destinationId, messageId: String(event.messageId ?? ''), attempt: job.attempts, outcome, event: job.payload, ...(trace === undefined ? {} : { trace }), ...(functionMs === undefined ? {} : { functionMs }) })
   }
 }

@@ -19,6 +19,7 @@ import { trackingRoutes } from './tracking-routes.js'
 import type { JobQueue } from '../queue/queue.js'
 import { functionRoutes } from './function-routes.js'
 import { openApiDocument, routeCollector } from './openapi.js'
+import type { Metrics } from './metrics.js'
 import { missingPermissions, type Permission } from './permissions.js'
 
 export interface ServerDeps {
@@ -31,6 +32,8 @@ export interface ServerDeps {
   deliveries: DeliveryLog
   /** See TrackingDeps.maxQueueDepth. */
   maxQueueDepth?: number
+  /** Prometheus metrics, served at /metrics when given. */
+  metrics?: Metrics
   tokens: TokenStore
   runtime: Runtime
   /** pino logger options, or false for none (tests). */
@@ -99,7 +102,20 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   // Documentation is public: it holds no data.
   app.get('/api/openapi.json', async () => openApiDocument(collector.routes, '0.1.0'))
 
-  app.register(trackingRoutes, { prefix: '/v1', connections: deps.connections, queue: deps.queue, ...(deps.maxQueueDepth === undefined ? {} : { maxQueueDepth: deps.maxQueueDepth }) })
+  const metrics = deps.metrics
+  app.register(trackingRoutes, {
+    prefix: '/v1',
+    connections: deps.connections,
+    queue: deps.queue,
+    ...(deps.maxQueueDepth === undefined ? {} : { maxQueueDepth: deps.maxQueueDepth }),
+    ...(metrics === undefined ? {} : { onAccepted: (source: string, n: number, rejected: { field: string }[]) => {
+      metrics.received(source, n)
+      for (const r of rejected) metrics.rejected(source, r.field)
+    } }),
+  })
+  if (metrics !== undefined) {
+    app.get('/metrics', async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()))
+  }
 
   app.register(
     async (api) => {

@@ -48,6 +48,8 @@ export interface TrackingDeps {
    * that delivery is not starved and the queue does not grow without bound. @defaultValue 1000000
    */
   maxQueueDepth?: number
+  /** Counts events accepted and refused, per source. */
+  onAccepted?: (sourceId: string, accepted: number, rejected: EventProblem[]) => void
 }
 
 /** The queue's depth, read at most every 100 ms: counting on every request would cost more than the request. */
@@ -120,6 +122,7 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
       })
       if (jobs.length > 0) await deps.queue.enqueue(jobs)
     }
+    deps.onAccepted?.(source.id, accepted.length, rejected)
     // Like Segment, events refused for their content still get a 200; unlike Segment, the answer says which.
     return reply.status(200).send(rejected.length === 0 ? { success: true } : { success: true, rejected })
   }
