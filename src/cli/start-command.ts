@@ -126,6 +126,7 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
       record(r)
       metrics.delivery(r)
     },
+    deliveredSince: (destinationId, messageId, since) => deliveries.delivered(destinationId, messageId, since),
     options: { leaseMs },
   })
   worker.start()

@@ -196,6 +196,21 @@ describe('delivery worker', () => {
     assert.ok(received.every((r) => r.body.fixed === true))
   })
 
+  it('an event whose messageId was already delivered to the destination is not delivered again', async () => {
+    const d = await destination()
+    await queue.enqueue([0, 1].map(() => ({ destinationId: d.id, payload: JSON.stringify({ type: 'track', event: 'E', userId: 'u', messageId: 'resent-by-client' }) })))
+    await worker.runOnce()
+    assert.deepEqual(outcomes().sort(), ['delivered', 'filtered:duplicate'])
+    assert.equal(received.length, 1)
+    // A later worker (a restart) asks the delivery records.
+    const fresh = new Worker({ queue, connections, filters, functions, runtime, deliverWebhook: webhook.deliver, now: clock.now, report: (r) => reports.push(r), deliveredSince: async (dest, id) => dest === d.id && id === 'resent-by-client' })
+    reports = []
+    await queue.enqueue([{ destinationId: d.id, payload: JSON.stringify({ type: 'track', event: 'E', userId: 'u', messageId: 'resent-by-client' }) }])
+    await fresh.runOnce()
+    assert.deepEqual(outcomes(), ['filtered:duplicate'])
+    await fresh.stop()
+  })
+
   it('a 4xx from the webhook fails the event at once; an endless outage fails it when the retry window ends', async () => {
     const d = await destination()
     respond = () => ({ status: 400 })

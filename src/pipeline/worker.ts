@@ -14,7 +14,7 @@ import { routedTo } from './integrations.js'
 
 export type DeliveryOutcome =
   | { status: 'delivered' }
-  | { status: 'filtered'; by: 'integrations' | 'filter' | 'insert function' | 'destination gone'; detail?: string }
+  | { status: 'filtered'; by: 'integrations' | 'filter' | 'insert function' | 'destination gone' | 'duplicate'; detail?: string }
   | { status: 'retrying'; at: number; reason: string }
   | { status: 'failed'; category: string; reason: string }
 
@@ -72,6 +72,8 @@ export interface WorkerOptions {
   retryWindowMs: number
   /** Wait when the queue is empty, ms. @defaultValue 50 */
   idleMs: number
+  /** An event whose messageId was delivered to the destination this recently is not delivered again, ms. @defaultValue 24 hours */
+  dedupeWindowMs: number
 }
 
 export interface WorkerDeps {
@@ -82,12 +84,16 @@ export interface WorkerDeps {
   runtime: Runtime
   deliverWebhook: (settings: WebhookSettings, body: string, now?: number) => Promise<DeliveryResult>
   report?: (r: OutcomeReport) => void
+  /** Whether the messageId was delivered to the destination since the given time (the delivery records). */
+  deliveredSince?: (destinationId: string, messageId: string, since: Date) => Promise<boolean>
   now?: () => number
   random?: () => number
   options?: Partial<WorkerOptions>
 }
 
-const DEFAULTS: WorkerOptions = { batchSize: 100, leaseMs: 60_000, retryWindowMs: 4 * 3600_000, idleMs: 50 }
+const DEFAULTS: WorkerOptions = { batchSize: 100, leaseMs: 60_000, retryWindowMs: 4 * 3600_000, idleMs: 50, dedupeWindowMs: 24 * 3600_000 }
+/** Deliveries remembered in memory, for repeats that arrive before the delivery records are written. */
+const RECENT_DELIVERIES = 50_000
 
 export class Worker {
   readonly #deps: WorkerDeps
@@ -96,6 +102,8 @@ export class Worker {
   readonly #backoff: (attempt: number) => number
   /** Loaded functions by instance and version: a new deployment loads the new code. */
   readonly #loaded = new Map<string, Promise<LoadedFunction>>()
+  /** destinationId + messageId of recent deliveries, oldest first. */
+  readonly #recent = new Map<string, number>()
   #running = false
   #loop: Promise<void> | undefined
 
@@ -109,7 +117,24 @@ export class Worker {
   /** Leases one round of jobs and settles them all. Returns how many there were. */
   async runOnce(): Promise<number> {
     const jobs = await this.#deps.queue.lease(this.#options.batchSize, this.#options.leaseMs)
-    await Promise.all(jobs.map((job) => this.#process(job)))
+    // Jobs of one event for one destination (a resent messageId) run one after another, so the second
+    // sees the first delivered; everything else runs at once.
+    const groups = new Map<string, [LeasedJob, Record<string, unknown> | undefined][]>()
+    for (const job of jobs) {
+      let event: Record<string, unknown> | undefined
+      try {
+        event = JSON.parse(job.payload) as Record<string, unknown>
+      } catch {
+        event = undefined
+      }
+      const key = `${job.destinationId}\u0000${typeof event?.messageId === 'string' ? event.messageId : job.id}`
+      const group = groups.get(key)
+      if (group === undefined) groups.set(key, [[job, event]])
+      else group.push([job, event])
+    }
+    await Promise.all([...groups.values()].map(async (group) => {
+      for (const [job, event] of group) await this.#process(job, event)
+    }))
     return jobs.length
   }
 
@@ -132,12 +157,9 @@ export class Worker {
     this.#loaded.clear()
   }
 
-  async #process(job: LeasedJob): Promise<void> {
-    let event: Record<string, unknown>
-    try {
-      event = JSON.parse(job.payload) as Record<string, unknown>
-    } catch {
-      return this.#settle(job, {}, { status: 'failed', category: 'Bad Request', reason: 'the queued event is not JSON' })
+  async #process(job: LeasedJob, event: Record<string, unknown> | undefined): Promise<void> {
+    if (event === undefined || typeof event !== 'object' || event === null) {
+      return this.#settle(job, {}, { status: 'failed', category: 'Bad Request', reason: 'the queued event is not a JSON object' })
     }
     const context: JobContext = { secrets: [] }
     let outcome: DeliveryOutcome
@@ -167,6 +189,9 @@ export class Worker {
     }
     if (!destination.enabled) return { status: 'filtered', by: 'destination gone', detail: 'the destination is disabled' }
     if (!routedTo(input, destination.name)) return { status: 'filtered', by: 'integrations' }
+    if (await this.#duplicate(destination.id, input.messageId)) {
+      return { status: 'filtered', by: 'duplicate', detail: `messageId ${String(input.messageId)} was delivered to this destination within the dedupe window` }
+    }
 
     const filtered = applyFilters(await filters.compiled(destination.id), input)
     if (!filtered.kept) return { status: 'filtered', by: 'filter', detail: `${filtered.by}: ${filtered.reason}${filtered.detail ? ` (${filtered.detail})` : ''}` }
@@ -219,6 +244,19 @@ export class Worker {
     return fn
   }
 
+  async #duplicate(destinationId: string, messageId: unknown): Promise<boolean> {
+    if (typeof messageId !== 'string' || messageId === '') return false
+    const since = this.#now() - this.#options.dedupeWindowMs
+    const seen = this.#recent.get(`${destinationId}\u0000${messageId}`)
+    if (seen !== undefined && seen >= since) return true
+    return (await this.#deps.deliveredSince?.(destinationId, messageId, new Date(since))) === true
+  }
+
+  #remember(destinationId: string, messageId: string): void {
+    this.#recent.set(`${destinationId}\u0000${messageId}`, this.#now())
+    if (this.#recent.size > RECENT_DELIVERIES) this.#recent.delete(this.#recent.keys().next().value as string)
+  }
+
   #retry(job: LeasedJob, reason: string, retryAfterMs?: number): DeliveryOutcome {
     const now = this.#now()
     const delay = Math.max(this.#backoff(job.attempts), retryAfterMs ?? 0)
@@ -232,6 +270,7 @@ export class Worker {
       if (outcome.status === 'retrying') await q.retryAt(job, outcome.at, outcome.reason)
       else if (outcome.status === 'failed') await q.fail(job, `${outcome.category}: ${outcome.reason}`)
       else await q.ack(job)
+      if (outcome.status === 'delivered' && typeof event.messageId === 'string') this.#remember(job.destinationId, event.messageId)
     } catch {
       // The lease was lost (it expired and another worker has the job): that worker reports it.
       return

@@ -113,6 +113,20 @@ export class DeliveryLog {
     }))
   }
 
+  /** Whether an event with this messageId was delivered to the destination since `since`. */
+  async delivered(destinationId: string, messageId: string, since: Date): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('delivery_events')
+      .select('id')
+      .where('destination_id', '=', destinationId)
+      .where('message_id', '=', messageId)
+      .where('status', '=', 'delivered')
+      .where('at', '>=', since.toISOString())
+      .limit(1)
+      .executeTakeFirst()
+    return row !== undefined
+  }
+
   /** Counts per minute, status and detail, between two ISO times. */
   async counts(destinationId: string, from?: string, to?: string): Promise<{ bucket: string; status: string; detail: string; count: number }[]> {
     let q = this.#db.selectFrom('delivery_counts').selectAll().where('destination_id', '=', destinationId).orderBy('bucket')

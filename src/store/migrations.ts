@@ -157,6 +157,11 @@ const migrations: Record<string, Migration> = {
         .execute()
     },
   },
+  '0007_delivery_dedupe_index': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('delivery_events_by_message').on('delivery_events').columns(['destination_id', 'message_id', 'status']).execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }
