@@ -104,7 +104,8 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
   const queue = SqliteQueue.open({ file: join(dataDir, 'queue.db') })
   const functions = new FunctionStore(store.db)
   const filters = new FilterStore(store.db)
-  const deliveries = new DeliveryLog(store.db)
+  // The server's logger does not exist yet; write problems to stderr, where the logger writes too.
+  const deliveries = new DeliveryLog(store.db, { onError: (err) => process.stderr.write(`insertfn: delivery records could not be written: ${(err as Error).message}\n`) })
   const metrics = createMetrics(queue)
   const app = buildServer({ ...(maxQueueDepth === undefined ? {} : { maxQueueDepth }), metrics, queue, deliveries, functions, connections, filters, audit: new AuditLog(store.db), tokens, runtime, logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' } })
   let address: string
@@ -127,6 +128,7 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
       metrics.delivery(r)
     },
     deliveredSince: (destinationId, messageId, since) => deliveries.delivered(destinationId, messageId, since),
+    onError: (err) => app.log.error({ err }, 'delivery worker fault'),
     options: { leaseMs },
   })
   worker.start()

@@ -84,6 +84,8 @@ export interface WorkerDeps {
   runtime: Runtime
   deliverWebhook: (settings: WebhookSettings, body: string, now?: number) => Promise<DeliveryResult>
   report?: (r: OutcomeReport) => void
+  /** Faults of the worker itself (the store unreachable, say): the loop goes on, the log should know. */
+  onError?: (err: unknown) => void
   /** Whether the messageId was delivered to the destination since the given time (the delivery records). */
   deliveredSince?: (destinationId: string, messageId: string, since: Date) => Promise<boolean>
   now?: () => number
@@ -143,7 +145,10 @@ export class Worker {
     this.#running = true
     this.#loop = (async () => {
       while (this.#running) {
-        const n = await this.runOnce().catch(() => 0)
+        const n = await this.runOnce().catch((err: unknown) => {
+          this.#deps.onError?.(err)
+          return 0
+        })
         if (n === 0 && this.#running) await new Promise((r) => setTimeout(r, this.#options.idleMs))
       }
     })()

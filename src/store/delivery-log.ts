@@ -37,6 +37,8 @@ export interface DeliveryLogOptions {
   flushMs?: number
   /** Largest event kept in a record, bytes; longer ones are cut. @defaultValue 32768 */
   maxEventBytes?: number
+  /** A background write failed (its records are lost; deliveries are not). */
+  onError?: (err: unknown) => void
 }
 
 export class DeliveryLog {
@@ -53,7 +55,7 @@ export class DeliveryLog {
     this.#maxEventBytes = options.maxEventBytes ?? 32 * 1024
     const flushMs = options.flushMs ?? 250
     if (flushMs > 0) {
-      this.#timer = setInterval(() => void this.flush().catch(() => undefined), flushMs)
+      this.#timer = setInterval(() => void this.flush().catch((err: unknown) => options.onError?.(err)), flushMs)
       this.#timer.unref()
     }
   }
