@@ -51,7 +51,8 @@ before(async () => {
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
   worker = new Worker({
     queue, connections, filters, functions, runtime, deliverWebhook: webhook.deliver, now: clock.now, random: () => 0.5,
-    report: (r) => reports.push(r), options: { retryWindowMs: 60 * 60_000 },
+    // configTtlMs 0: each test changes configuration and expects the very next job to see it.
+    report: (r) => reports.push(r), options: { retryWindowMs: 60 * 60_000, configTtlMs: 0 },
   })
 })
 after(async () => {

@@ -3,7 +3,7 @@
 // Temporary failures go back to the queue with randomized exponential backoff until the retry window
 // ends; everything else is settled at once, and every outcome is reported.
 import type { InvocationResult, LoadedFunction, LogLine, RequestRecord, Runtime } from '../runtime/index.js'
-import { applyFilters } from '../fql/index.js'
+import { applyFilters, type CompiledFilter } from '../fql/index.js'
 import type { JobQueue, LeasedJob } from '../queue/queue.js'
 import type { ConnectionStore, DestinationRecord } from '../store/connection-store.js'
 import type { FilterStore } from '../store/filter-store.js'
@@ -74,6 +74,22 @@ export interface WorkerOptions {
   idleMs: number
   /** An event whose messageId was delivered to the destination this recently is not delivered again, ms. @defaultValue 24 hours */
   dedupeWindowMs: number
+  /**
+   * How long a destination's setup (settings, filters, insert function instance) is reused before it is
+   * read again, ms: configuration changes reach the worker within this time. 0 reads it for every job.
+   * @defaultValue 1000
+   */
+  configTtlMs: number
+}
+
+/** Everything about a destination a job needs, read from the store once per configTtlMs. */
+interface DestinationSetup {
+  destination: DestinationRecord
+  filters: CompiledFilter[]
+  instance?: { id: string; functionId: string; versionId: string; settings: Record<string, unknown> } | { invalid: string }
+  /** Opened destination settings: webhook url, method, headers; or a function's id, version and settings. */
+  opened: Record<string, unknown>
+  secrets: string[]
 }
 
 export interface WorkerDeps {
@@ -93,7 +109,7 @@ export interface WorkerDeps {
   options?: Partial<WorkerOptions>
 }
 
-const DEFAULTS: WorkerOptions = { batchSize: 100, leaseMs: 60_000, retryWindowMs: 4 * 3600_000, idleMs: 50, dedupeWindowMs: 24 * 3600_000 }
+const DEFAULTS: WorkerOptions = { batchSize: 100, leaseMs: 60_000, retryWindowMs: 4 * 3600_000, idleMs: 50, dedupeWindowMs: 24 * 3600_000, configTtlMs: 1000 }
 /** Deliveries remembered in memory, for repeats that arrive before the delivery records are written. */
 const RECENT_DELIVERIES = 50_000
 
@@ -104,6 +120,7 @@ export class Worker {
   readonly #backoff: (attempt: number) => number
   /** Loaded functions by instance and version: a new deployment loads the new code. */
   readonly #loaded = new Map<string, Promise<LoadedFunction>>()
+  readonly #setups = new Map<string, { at: number; setup: Promise<DestinationSetup | undefined> }>()
   /** destinationId + messageId of recent deliveries, oldest first. */
   readonly #recent = new Map<string, number>()
   #running = false
@@ -183,36 +200,64 @@ export class Worker {
     context.trace = { logs: [...(context.trace?.logs ?? []), ...r.logs], requests: [...(context.trace?.requests ?? []), ...r.requests] }
   }
 
-  async #deliver(job: LeasedJob, input: Record<string, unknown>, context: JobContext): Promise<DeliveryOutcome> {
+  /** The destination's setup, or undefined when the destination is gone. Cached for configTtlMs. */
+  #setup(destinationId: string): Promise<DestinationSetup | undefined> {
+    const cached = this.#setups.get(destinationId)
+    if (cached !== undefined && performance.now() - cached.at < this.#options.configTtlMs) return cached.setup
+    const setup = this.#readSetup(destinationId)
+    this.#setups.set(destinationId, { at: performance.now(), setup })
+    setup.catch(() => this.#setups.delete(destinationId))
+    return setup
+  }
+
+  async #readSetup(destinationId: string): Promise<DestinationSetup | undefined> {
     const { connections, filters } = this.#deps
     let destination: DestinationRecord
     try {
-      destination = await connections.getDestination(job.destinationId)
+      destination = await connections.getDestination(destinationId)
     } catch (err) {
-      if (err instanceof NotFoundError) return { status: 'filtered', by: 'destination gone', detail: 'the destination was deleted' }
+      if (err instanceof NotFoundError) return undefined
       throw err
     }
+    const opened = connections.openDestinationSettings(destination)
+    const secrets = destination.metadataId === 'webhook'
+      ? secretValues(Object.values(opened.headers as Record<string, unknown>))
+      : secretValues(Object.keys((destination.settings.secrets ?? {}) as Record<string, string>).map((k) => (opened.settings as Record<string, unknown>)[k]))
+    const record = await connections.instanceForDestination(destination.id)
+    let instance: DestinationSetup['instance']
+    if (record !== undefined && record.enabled) {
+      try {
+        const settings = connections.openInstanceSettings(record)
+        secrets.push(...secretValues(Object.keys(record.encryptedSettings).map((k) => settings[k])))
+        instance = { id: record.id, functionId: record.functionId, versionId: record.versionId, settings }
+      } catch (err) {
+        instance = { invalid: `the instance's settings cannot be used: ${(err as Error).message}` }
+      }
+    }
+    return { destination, filters: await filters.compiled(destination.id), opened, secrets, ...(instance === undefined ? {} : { instance }) }
+  }
+
+  async #deliver(job: LeasedJob, input: Record<string, unknown>, context: JobContext): Promise<DeliveryOutcome> {
+    const setup = await this.#setup(job.destinationId)
+    if (setup === undefined) return { status: 'filtered', by: 'destination gone', detail: 'the destination was deleted' }
+    const { destination } = setup
+    context.secrets.push(...setup.secrets)
     if (!destination.enabled) return { status: 'filtered', by: 'destination gone', detail: 'the destination is disabled' }
     if (!routedTo(input, destination.name)) return { status: 'filtered', by: 'integrations' }
     if (await this.#duplicate(destination.id, input.messageId)) {
       return { status: 'filtered', by: 'duplicate', detail: `messageId ${String(input.messageId)} was delivered to this destination within the dedupe window` }
     }
 
-    const filtered = applyFilters(await filters.compiled(destination.id), input)
+    const filtered = applyFilters(setup.filters, input)
     if (!filtered.kept) return { status: 'filtered', by: 'filter', detail: `${filtered.by}: ${filtered.reason}${filtered.detail ? ` (${filtered.detail})` : ''}` }
     let event = filtered.event
 
-    const instance = await connections.instanceForDestination(destination.id)
-    if (instance !== undefined && instance.enabled) {
-      let settings: Record<string, unknown>
-      try {
-        settings = connections.openInstanceSettings(instance)
-      } catch (err) {
-        return { status: 'failed', category: 'Invalid Settings', reason: `the instance's settings cannot be used: ${(err as Error).message}` }
-      }
-      context.secrets.push(...secretValues(Object.keys(instance.encryptedSettings).map((k) => settings[k])))
+    const instance = setup.instance
+    if (instance !== undefined) {
+      if ('invalid' in instance) return { status: 'failed', category: 'Invalid Settings', reason: instance.invalid }
       const fn = await this.#function(`${instance.id}:${instance.versionId}`, instance.functionId, instance.versionId, 'insert')
-      const r = await fn.invoke(event, settings)
+      // Settings cross into the sandbox as JSON text, so one job's handler cannot change another's.
+      const r = await fn.invoke(event, instance.settings)
       this.#keepTrace(context, r)
       if (r.outcome === 'dropped') return { status: 'filtered', by: 'insert function', ...(r.drop?.message ? { detail: r.drop.message } : {}) }
       if (r.outcome === 'error') return r.error!.retryable ? this.#retry(job, `${r.error!.name}: ${r.error!.message}`) : { status: 'failed', category: r.error!.category, reason: `${r.error!.name}: ${r.error!.message}` }
@@ -221,16 +266,12 @@ export class Worker {
 
     const body = JSON.stringify(event)
     if (destination.metadataId === 'webhook') {
-      const webhookSettings = connections.openDestinationSettings(destination) as unknown as WebhookSettings
-      context.secrets.push(...secretValues(Object.values(webhookSettings.headers)))
-      const result = await this.#deps.deliverWebhook(webhookSettings, body, this.#now())
+      const result = await this.#deps.deliverWebhook(setup.opened as unknown as WebhookSettings, body, this.#now())
       if (result.ok) return { status: 'delivered' }
       if (!result.retry) return { status: 'failed', category: `Destination ${result.status ?? 'error'}`, reason: result.message }
       return this.#retry(job, result.message, result.retryAfterMs)
     }
-    const opened = connections.openDestinationSettings(destination) as { functionId: string; versionId: string; settings: Record<string, unknown> }
-    const secretNames = Object.keys((destination.settings.secrets ?? {}) as Record<string, string>)
-    context.secrets.push(...secretValues(secretNames.map((k) => opened.settings[k])))
+    const opened = setup.opened as { functionId: string; versionId: string; settings: Record<string, unknown> }
     const fn = await this.#function(`${destination.id}:${opened.versionId}`, opened.functionId, opened.versionId, 'destination')
     const r = await fn.invoke(event, opened.settings)
     this.#keepTrace(context, r)
