@@ -1,0 +1,114 @@
+// npm run bench:e2e — events per second from HTTP ingest (/v1/batch, 100 events per request) through the
+// queue and worker to a local webhook receiver, one POST per event, with and without a trivial insert
+// function, in one process (the embedded default). Prints medians of several rounds. A first cut: the
+// steady-rate latency run and batched delivery are still to come (issue 4).
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Pool } from 'undici'
+import { createWebhookDelivery } from '../src/destinations/webhook.js'
+import { Worker } from '../src/pipeline/worker.js'
+import { SqliteQueue } from '../src/queue/sqlite-queue.js'
+import { createRuntime } from '../src/runtime/index.js'
+import { buildServer } from '../src/server/app.js'
+import { AuditLog } from '../src/store/audit-log.js'
+import { ConnectionStore } from '../src/store/connection-store.js'
+import { openSqlite } from '../src/store/database.js'
+import { DeliveryLog } from '../src/store/delivery-log.js'
+import { FilterStore } from '../src/store/filter-store.js'
+import { FunctionStore } from '../src/store/function-store.js'
+import { SecretBox } from '../src/store/secret-box.js'
+import { TokenStore } from '../src/store/token-store.js'
+import { realisticEvents } from './events.js'
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+
+let received = 0
+const receiver = createServer((req, res) => {
+  req.resume()
+  req.on('end', () => {
+    received++
+    res.writeHead(200).end()
+  })
+})
+await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
+const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/in`
+
+const dir = mkdtempSync(join(tmpdir(), 'insertfn-bench-'))
+const store = await openSqlite(join(dir, 'insertfn.db'))
+const connections = new ConnectionStore(store.db, new SecretBox(randomBytes(32)))
+const functions = new FunctionStore(store.db)
+const filters = new FilterStore(store.db)
+const queue = SqliteQueue.open({ file: join(dir, 'queue.db') })
+const deliveries = new DeliveryLog(store.db)
+const runtime = createRuntime({ allowPrivateNetwork: true })
+const app = buildServer({ functions, connections, filters, queue, deliveries, audit: new AuditLog(store.db), tokens: new TokenStore(store.db), runtime })
+const address = await app.listen({ port: 0, host: '127.0.0.1' })
+const webhook = createWebhookDelivery()
+const worker = new Worker({ queue, connections, filters, functions, runtime, deliverWebhook: webhook.deliver, report: (r) => deliveries.report({ destinationId: r.destinationId, messageId: r.messageId, status: r.outcome.status, detail: '', attempt: r.attempt, at: new Date() }), options: { batchSize: 500 } })
+worker.start()
+
+async function setup(withFunction: boolean): Promise<string> {
+  const source = await connections.createSource({ slug: `b-${randomBytes(3).toString('hex')}`, enabled: true }, 'bench')
+  const d = await connections.createDestination({ sourceId: source.id, metadataId: 'webhook', settings: { url: hookUrl } }, 'bench')
+  if (withFunction) {
+    const fn = await functions.create({ resourceType: 'INSERT_DESTINATION', displayName: 'trivial', code: 'async function onTrack(e) { e.properties.enriched = true; return e }', settings: [], author: 'bench' })
+    await functions.deploy(fn.id, 'bench')
+    await connections.createInstance({ functionId: fn.id, integrationId: d.id, name: 'trivial', settings: {} }, 'bench')
+  }
+  return source.writeKeys[0]!
+}
+
+const client = new Pool(address, { connections: 8 })
+const events = realisticEvents(100)
+
+async function run(writeKey: string): Promise<number> {
+  received = 0
+  const started = performance.now()
+  const batches = EVENTS / 100
+  let sent = 0
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (sent < batches) {
+        sent++
+        const res = await client.request({ path: '/v1/batch', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ writeKey, batch: events.map((e) => ({ ...e, messageId: randomBytes(8).toString('hex') })) }) })
+        await res.body.text()
+        if (res.statusCode !== 200) throw new Error(`ingest answered ${res.statusCode}`)
+      }
+    }),
+  )
+  while (received < EVENTS) await new Promise((r) => setTimeout(r, 5))
+  return EVENTS / ((performance.now() - started) / 1000)
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const results: Record<string, number[]> = { 'no function (baseline)': [], 'trivial insert function': [] }
+const keys = { 'no function (baseline)': await setup(false), 'trivial insert function': await setup(true) }
+for (let round = 0; round <= ROUNDS; round++) {
+  for (const [name, key] of Object.entries(keys)) {
+    const rate = await run(key)
+    if (round > 0) results[name]!.push(rate)
+  }
+}
+console.log(`insertfn end-to-end: ${EVENTS} events per run (batches of 100 over HTTP, one webhook POST per event), median of ${ROUNDS} rounds`)
+console.log('')
+console.log('| path | events/s | rounds |')
+console.log('| --- | ---: | --- |')
+for (const [name, rates] of Object.entries(results)) console.log(`| ${name} | ${Math.round(median(rates)).toLocaleString('en-US')} | ${rates.map((r) => Math.round(r / 1000) + 'k').join(' ')} |`)
+const ratio = median(results['trivial insert function']!) / median(results['no function (baseline)']!)
+console.log('')
+console.log(`the function costs ${((1 - ratio) * 100).toFixed(1)}% of the baseline's throughput`)
+
+await worker.stop()
+await app.close()
+await client.close()
+await webhook.close()
+await deliveries.close()
+await runtime.close()
+await queue.close()
+await store.close()
+receiver.close()
