@@ -22,6 +22,8 @@ interface Row {
   lease_token: string
 }
 
+type Settlement = { run: () => boolean; jobId: string; resolve: () => void; reject: (err: Error) => void }
+
 export class SqliteQueue implements JobQueue {
   readonly #db: SQLite.Database
   readonly #now: () => number
@@ -32,6 +34,8 @@ export class SqliteQueue implements JobQueue {
   readonly #fail: SQLite.Statement
   readonly #depth: SQLite.Statement
   readonly #replay: SQLite.Statement
+  /** Settlements made in the same tick share one transaction: one commit instead of one per job. */
+  #pending: Settlement[] = []
 
   private constructor(db: SQLite.Database, now: () => number) {
     this.#db = db
@@ -93,16 +97,37 @@ export class SqliteQueue implements JobQueue {
       .map((r) => ({ id: String(r.id), destinationId: r.destination_id, payload: r.payload, attempts: r.attempts, enqueuedAt: r.enqueued_at, leaseToken: r.lease_token }))
   }
 
-  async ack(job: LeasedJob): Promise<void> {
-    if (this.#ack.run(Number(job.id), job.leaseToken).changes === 0) throw new LeaseLostError(job.id)
+  #settle(jobId: string, run: () => boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.#pending.length === 0) setImmediate(() => this.#flush())
+      this.#pending.push({ run, jobId, resolve, reject })
+    })
   }
 
-  async retryAt(job: LeasedJob, at: number, reason: string): Promise<void> {
-    if (this.#retry.run(at, reason.slice(0, 2000), Number(job.id), job.leaseToken).changes === 0) throw new LeaseLostError(job.id)
+  #flush(): void {
+    const batch = this.#pending
+    this.#pending = []
+    let results: boolean[]
+    try {
+      results = this.#db.transaction(() => batch.map((s) => s.run()))()
+    } catch (err) {
+      for (const s of batch) s.reject(err as Error)
+      return
+    }
+    batch.forEach((s, i) => (results[i] ? s.resolve() : s.reject(new LeaseLostError(s.jobId))))
   }
 
-  async fail(job: LeasedJob, reason: string): Promise<void> {
-    if (this.#fail.run(reason.slice(0, 2000), this.#now(), Number(job.id), job.leaseToken).changes === 0) throw new LeaseLostError(job.id)
+  ack(job: LeasedJob): Promise<void> {
+    return this.#settle(job.id, () => this.#ack.run(Number(job.id), job.leaseToken).changes > 0)
+  }
+
+  retryAt(job: LeasedJob, at: number, reason: string): Promise<void> {
+    return this.#settle(job.id, () => this.#retry.run(at, reason.slice(0, 2000), Number(job.id), job.leaseToken).changes > 0)
+  }
+
+  fail(job: LeasedJob, reason: string): Promise<void> {
+    const at = this.#now()
+    return this.#settle(job.id, () => this.#fail.run(reason.slice(0, 2000), at, Number(job.id), job.leaseToken).changes > 0)
   }
 
   async depth(): Promise<number> {
@@ -115,6 +140,7 @@ export class SqliteQueue implements JobQueue {
   }
 
   async close(): Promise<void> {
+    if (this.#pending.length > 0) this.#flush()
     this.#db.close()
   }
 }
