@@ -1,6 +1,6 @@
 // npm run bench:e2e — events per second from HTTP ingest (/v1/batch, 100 events per request) through the
 // queue and worker to a local webhook receiver, one POST per event, with and without a trivial insert
-// function, in one process (the embedded default). Prints medians of several rounds. A first cut: the
+// function, in one process (the embedded default, as `insertfn start` runs it). Prints medians of several rounds. A first cut: the
 // steady-rate latency run and batched delivery are still to come (issue 4).
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
@@ -9,19 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Pool } from 'undici'
-import { createWebhookDelivery } from '../src/destinations/webhook.js'
-import { Worker } from '../src/pipeline/worker.js'
-import { SqliteQueue } from '../src/queue/sqlite-queue.js'
-import { createRuntime } from '../src/runtime/index.js'
-import { buildServer } from '../src/server/app.js'
-import { AuditLog } from '../src/store/audit-log.js'
-import { ConnectionStore } from '../src/store/connection-store.js'
-import { openSqlite } from '../src/store/database.js'
-import { DeliveryLog } from '../src/store/delivery-log.js'
-import { FilterStore } from '../src/store/filter-store.js'
-import { FunctionStore } from '../src/store/function-store.js'
-import { SecretBox } from '../src/store/secret-box.js'
-import { TokenStore } from '../src/store/token-store.js'
+import { openEmbedded } from '../src/cli/embedded.js'
 import { realisticEvents } from './events.js'
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000)
@@ -39,18 +27,10 @@ await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
 const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/in`
 
 const dir = mkdtempSync(join(tmpdir(), 'insertfn-bench-'))
-const store = await openSqlite(join(dir, 'insertfn.db'))
-const connections = new ConnectionStore(store.db, new SecretBox(randomBytes(32)))
-const functions = new FunctionStore(store.db)
-const filters = new FilterStore(store.db)
-const queue = SqliteQueue.open({ file: join(dir, 'queue.db') })
-const deliveries = new DeliveryLog(store.db)
-const runtime = createRuntime({ allowPrivateNetwork: true })
-const app = buildServer({ functions, connections, filters, queue, deliveries, audit: new AuditLog(store.db), tokens: new TokenStore(store.db), runtime })
-const address = await app.listen({ port: 0, host: '127.0.0.1' })
-const webhook = createWebhookDelivery()
-const worker = new Worker({ queue, connections, filters, functions, runtime, deliverWebhook: webhook.deliver, report: (r) => deliveries.report({ destinationId: r.destinationId, messageId: r.messageId, status: r.outcome.status, detail: '', attempt: r.attempt, at: new Date() }), options: { batchSize: 500 } })
-worker.start()
+const embedded = await openEmbedded({ dataDir: dir, runtime: { allowPrivateNetwork: true }, logger: false })
+const { connections, functions } = embedded
+const address = await embedded.app.listen({ port: 0, host: '127.0.0.1' })
+embedded.worker.start()
 
 async function setup(withFunction: boolean): Promise<string> {
   const source = await connections.createSource({ slug: `b-${randomBytes(3).toString('hex')}`, enabled: true }, 'bench')
@@ -103,12 +83,6 @@ const ratio = median(results['trivial insert function']!) / median(results['no f
 console.log('')
 console.log(`the function costs ${((1 - ratio) * 100).toFixed(1)}% of the baseline's throughput`)
 
-await worker.stop()
-await app.close()
 await client.close()
-await webhook.close()
-await deliveries.close()
-await runtime.close()
-await queue.close()
-await store.close()
+await embedded.close()
 receiver.close()

@@ -1,22 +1,9 @@
 // insertfn start: the embedded default. One process, a SQLite file in the data directory, the management
 // API under /api. Options come from flags, then the environment, then defaults.
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { createRuntime, InvalidOptionsError } from '../runtime/index.js'
-import { buildServer } from '../server/app.js'
-import { openSqlite } from '../store/database.js'
-import { AuditLog } from '../store/audit-log.js'
-import { ConnectionStore } from '../store/connection-store.js'
-import { FilterStore } from '../store/filter-store.js'
-import { SqliteQueue } from '../queue/sqlite-queue.js'
-import { createWebhookDelivery } from '../destinations/webhook.js'
-import { Worker } from '../pipeline/worker.js'
-import { recordTo } from '../pipeline/delivery-records.js'
-import { DeliveryLog } from '../store/delivery-log.js'
-import { createMetrics } from '../server/metrics.js'
-import { FunctionStore } from '../store/function-store.js'
-import { SecretBox } from '../store/secret-box.js'
-import { TokenStore } from '../store/token-store.js'
+import { InvalidOptionsError } from '../runtime/index.js'
+import { openEmbedded } from './embedded.js'
 import { UsageError } from './usage-error.js'
 
 export const START_HELP = `Usage: insertfn start [options]
@@ -79,59 +66,35 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
   const leaseMs = positive(values.lease ?? env.INSERTFN_LEASE_MS, '--lease') ?? 60_000
   const maxQueueDepth = positive(values['max-queue-depth'] ?? env.INSERTFN_MAX_QUEUE_DEPTH, '--max-queue-depth')
 
-  const store = await openSqlite(join(dataDir, 'insertfn.db'))
-  const tokens = new TokenStore(store.db)
-  if ((await tokens.count()) === 0) {
-    const given = env.INSERTFN_ADMIN_TOKEN
-    const { token } = await tokens.create('owner', ['Workspace Owner'], ...(given ? [given] : []))
-    if (!given) process.stdout.write(`insertfn: created the owner token (shown only this once): ${token}\n`)
-  }
-  let runtime
+  let embedded
   try {
-    runtime = createRuntime({
-      allowPrivateNetwork,
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      ...(memoryMb === undefined ? {} : { memoryMb }),
+    embedded = await openEmbedded({
+      dataDir,
+      runtime: { allowPrivateNetwork, ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(memoryMb === undefined ? {} : { memoryMb }) },
+      leaseMs,
+      ...(maxQueueDepth === undefined ? {} : { maxQueueDepth }),
+      ...(env.INSERTFN_SECRET_KEY ? { secretKey: env.INSERTFN_SECRET_KEY } : {}),
+      logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' },
     })
   } catch (err) {
-    await store.close()
     if (err instanceof InvalidOptionsError) throw new UsageError(err.message, HINT)
     throw err
   }
-  const secrets = SecretBox.fromEnvironment(join(dataDir, 'secret.key'), env.INSERTFN_SECRET_KEY)
-  const connections = new ConnectionStore(store.db, secrets)
-  // The queue has a file of its own: one writer per SQLite file, and jobs never wait on control-plane writes.
-  const queue = SqliteQueue.open({ file: join(dataDir, 'queue.db') })
-  const functions = new FunctionStore(store.db)
-  const filters = new FilterStore(store.db)
-  // The server's logger does not exist yet; write problems to stderr, where the logger writes too.
-  const deliveries = new DeliveryLog(store.db, { onError: (err) => process.stderr.write(`insertfn: delivery records could not be written: ${(err as Error).message}\n`) })
-  const metrics = createMetrics(queue)
-  const app = buildServer({ ...(maxQueueDepth === undefined ? {} : { maxQueueDepth }), metrics, queue, deliveries, functions, connections, filters, audit: new AuditLog(store.db), tokens, runtime, logger: { level: env.INSERTFN_LOG_LEVEL ?? 'info' } })
+  if ((await embedded.tokens.count()) === 0) {
+    const given = env.INSERTFN_ADMIN_TOKEN
+    const { token } = await embedded.tokens.create('owner', ['Workspace Owner'], ...(given ? [given] : []))
+    if (!given) process.stdout.write(`insertfn: created the owner token (shown only this once): ${token}\n`)
+  }
   let address: string
   try {
-    address = await app.listen({ port, host })
+    address = await embedded.app.listen({ port, host })
   } catch (err) {
-    await runtime.close()
-    await queue.close()
-    await store.close()
+    await embedded.close()
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${port} on ${host} is already in use: stop what uses it, or choose another with --port`, HINT)
     throw err
   }
   // The embedded default delivers in the same process; scale-out runs workers apart (issue 6).
-  const webhook = createWebhookDelivery()
-  const record = recordTo(deliveries)
-  const worker = new Worker({
-    queue, connections, filters, functions, runtime, deliverWebhook: webhook.deliver,
-    report: (r) => {
-      record(r)
-      metrics.delivery(r)
-    },
-    deliveredSince: (destinationId, messageId, since) => deliveries.delivered(destinationId, messageId, since),
-    onError: (err) => app.log.error({ err }, 'delivery worker fault'),
-    options: { leaseMs },
-  })
-  worker.start()
+  embedded.worker.start()
   process.stdout.write(`insertfn: listening on ${address} (tracking API at ${address}/v1, management API at ${address}/api), data in ${dataDir}\n`)
 
   // A terminal's Ctrl-C reaches this process twice (from the terminal and from the bin wrapper): the
@@ -142,12 +105,6 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
   })
   process.stdout.write('insertfn: shutting down\n')
   // Stop taking events first, then let the worker settle what it holds; what it leaves is leased again on restart.
-  await app.close()
-  await worker.stop()
-  await deliveries.close()
-  await webhook.close()
-  await runtime.close()
-  await queue.close()
-  await store.close()
+  await embedded.close()
   return 0
 }

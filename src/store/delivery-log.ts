@@ -117,16 +117,16 @@ export class DeliveryLog {
 
   /** Whether an event with this messageId was delivered to the destination since `since`. */
   async delivered(destinationId: string, messageId: string, since: Date): Promise<boolean> {
-    const row = await this.#db
+    // Only the two equalities in SQL, so SQLite takes the (destination, messageId) index: with the status and
+    // time there too, it preferred the (destination, status, time) index and scanned every delivery.
+    const rows = await this.#db
       .selectFrom('delivery_events')
-      .select('id')
+      .select(['status', 'at'])
       .where('destination_id', '=', destinationId)
       .where('message_id', '=', messageId)
-      .where('status', '=', 'delivered')
-      .where('at', '>=', since.toISOString())
-      .limit(1)
-      .executeTakeFirst()
-    return row !== undefined
+      .execute()
+    const from = since.toISOString()
+    return rows.some((r) => r.status === 'delivered' && r.at >= from)
   }
 
   /** Counts per minute, status and detail, between two ISO times. */
