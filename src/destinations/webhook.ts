@@ -1,4 +1,5 @@
-// The webhook destination: POST (or PUT/PATCH) the event as JSON to a URL with the configured headers.
+// The webhook destination: POST (or PUT/PATCH) the event as JSON to a URL with the configured headers
+// (or, with batchSize above 1, a JSON array of events).
 // The status decides: 2xx delivered; 408, 429 and 5xx retried (honouring Retry-After); other 4xx rejected.
 import { Agent, request } from 'undici'
 import { retryAfterMs } from '../pipeline/backoff.js'
@@ -11,6 +12,8 @@ export interface WebhookSettings {
   url: string
   method: 'POST' | 'PUT' | 'PATCH'
   headers: Record<string, string>
+  /** Events per request: 1 sends each event as an object, more send JSON arrays of up to this many. */
+  batchSize?: number
 }
 
 export function createWebhookDelivery(options: { timeoutMs?: number } = {}) {

@@ -69,9 +69,9 @@ beforeEach(() => {
   respond = () => ({ status: 200 })
 })
 
-async function destination(name = 'Orders hook') {
+async function destination(name = 'Orders hook', batchSize = 1) {
   const source = await connections.createSource({ slug: `s-${randomBytes(3).toString('hex')}`, enabled: true }, 't')
-  return connections.createDestination({ sourceId: source.id, metadataId: 'webhook', name, settings: { url, headers: { Authorization: 'Bearer sekret-123456789' } } }, 't')
+  return connections.createDestination({ sourceId: source.id, metadataId: 'webhook', name, settings: { url, batchSize, headers: { Authorization: 'Bearer sekret-123456789' } } }, 't')
 }
 async function send(destinationId: string, ...events: Record<string, unknown>[]) {
   await queue.enqueue(events.map((e, i) => ({ destinationId, payload: JSON.stringify({ type: 'track', event: 'E', userId: 'u', messageId: `m-${i}-${randomBytes(3).toString('hex')}`, ...e }) })))
@@ -210,6 +210,25 @@ describe('delivery worker', () => {
     await fresh.runOnce()
     assert.deepEqual(outcomes(), ['filtered:duplicate'])
     await fresh.stop()
+  })
+
+  it('with batchSize above 1, sends JSON arrays of up to that many events, and settles each job by its request', async () => {
+    const d = await destination('Batched', 3)
+    await send(d.id, ...Array.from({ length: 7 }, (_, i) => ({ properties: { n: i } })))
+    await worker.runOnce()
+    assert.deepEqual(received.map((r) => (Array.isArray(r.body) ? r.body.length : 'object')).sort(), [1, 3, 3])
+    assert.deepEqual(received.flatMap((r) => (r.body as unknown as { properties: { n: number } }[]).map((e) => e.properties.n)).sort(), [0, 1, 2, 3, 4, 5, 6])
+    assert.deepEqual(outcomes(), Array(7).fill('delivered'))
+    respond = () => ({ status: 503 })
+    reports = []
+    await send(d.id, {}, {})
+    await worker.runOnce()
+    assert.deepEqual(outcomes(), ['retrying', 'retrying'])
+  })
+
+  it('refuses a batchSize out of range, naming it', async () => {
+    const source = await connections.createSource({ slug: `s-${randomBytes(3).toString('hex')}`, enabled: true }, 't')
+    await assert.rejects(connections.createDestination({ sourceId: source.id, metadataId: 'webhook', settings: { url, batchSize: 5000 } }, 't'), /settings.batchSize must be a whole number from 1/)
   })
 
   it('a 4xx from the webhook fails the event at once; an endless outage fails it when the retry window ends', async () => {

@@ -121,6 +121,8 @@ export class Worker {
   /** Loaded functions by instance and version: a new deployment loads the new code. */
   readonly #loaded = new Map<string, Promise<LoadedFunction>>()
   readonly #setups = new Map<string, { at: number; setup: Promise<DestinationSetup | undefined> }>()
+  /** Webhook batches being filled, per destination: bodies, and the jobs waiting on the request. */
+  readonly #batches = new Map<string, { settings: WebhookSettings; bodies: string[]; waiters: ((r: DeliveryResult) => void)[] }>()
   /** destinationId + messageId of recent deliveries, oldest first. */
   readonly #recent = new Map<string, number>()
   #running = false
@@ -266,7 +268,8 @@ export class Worker {
 
     const body = JSON.stringify(event)
     if (destination.metadataId === 'webhook') {
-      const result = await this.#deps.deliverWebhook(setup.opened as unknown as WebhookSettings, body, this.#now())
+      const settings = setup.opened as unknown as WebhookSettings
+      const result = (settings.batchSize ?? 1) > 1 ? await this.#sendBatched(destination.id, settings, body) : await this.#deps.deliverWebhook(settings, body, this.#now())
       if (result.ok) return { status: 'delivered' }
       if (!result.retry) return { status: 'failed', category: `Destination ${result.status ?? 'error'}`, reason: result.message }
       return this.#retry(job, result.message, result.retryAfterMs)
@@ -278,6 +281,34 @@ export class Worker {
     if (r.outcome === 'delivered') return { status: 'delivered' }
     if (r.outcome === 'dropped') return { status: 'filtered', by: 'insert function', detail: 'the destination function dropped it' }
     return r.error!.retryable ? this.#retry(job, `${r.error!.name}: ${r.error!.message}`) : { status: 'failed', category: r.error!.category, reason: `${r.error!.name}: ${r.error!.message}` }
+  }
+
+  /**
+   * Jobs of one destination that reach delivery in the same tick share a request: a JSON array of up to
+   * batchSize events. Each job settles by that request's answer.
+   */
+  #sendBatched(destinationId: string, settings: WebhookSettings, body: string): Promise<DeliveryResult> {
+    let batch = this.#batches.get(destinationId)
+    if (batch === undefined) {
+      batch = { settings, bodies: [], waiters: [] }
+      this.#batches.set(destinationId, batch)
+      setImmediate(() => this.#flushBatch(destinationId, batch!))
+    }
+    const target = batch
+    const answer = new Promise<DeliveryResult>((resolve) => target.waiters.push(resolve))
+    target.bodies.push(body)
+    if (target.bodies.length >= (settings.batchSize ?? 1)) this.#flushBatch(destinationId, target)
+    return answer
+  }
+
+  #flushBatch(destinationId: string, batch: { settings: WebhookSettings; bodies: string[]; waiters: ((r: DeliveryResult) => void)[] }): void {
+    if (this.#batches.get(destinationId) !== batch) return // sent already, when it filled up
+    this.#batches.delete(destinationId)
+    const send = this.#deps.deliverWebhook(batch.settings, '[' + batch.bodies.join(',') + ']', this.#now())
+    send.then(
+      (result) => batch.waiters.forEach((w) => w(result)),
+      (err: Error) => batch.waiters.forEach((w) => w({ ok: false, retry: true, message: `webhook batch failed: ${err.message}`, durationMs: 0 })),
+    )
   }
 
   #function(key: string, functionId: string, versionId: string, kind: 'insert' | 'destination'): Promise<LoadedFunction> {

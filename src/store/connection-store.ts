@@ -58,8 +58,9 @@ const SLUG = /^[a-z0-9][a-z0-9_-]{0,99}$/
 const newWriteKey = () => randomBytes(24).toString('base64url')
 
 function webhookSettings(value: Record<string, unknown>, box: SecretBox, keep?: Record<string, unknown>): Record<string, unknown> {
-  const { url, method = 'POST', headers = {}, ...rest } = value
-  if (Object.keys(rest).length > 0) throw new InvalidInputError(`settings.${Object.keys(rest)[0]}`, `unknown webhook setting ${Object.keys(rest).join(', ')}; webhooks take url, method and headers`)
+  const { url, method = 'POST', headers = {}, batchSize = 1, ...rest } = value
+  if (Object.keys(rest).length > 0) throw new InvalidInputError(`settings.${Object.keys(rest)[0]}`, `unknown webhook setting ${Object.keys(rest).join(', ')}; webhooks take url, method, headers and batchSize`)
+  if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) throw new InvalidInputError('settings.batchSize', 'settings.batchSize must be a whole number from 1 (one event per request) to 1000')
   if (typeof url !== 'string' || !/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) throw new InvalidInputError('settings.url', 'settings.url must be an http or https URL')
   if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH') throw new InvalidInputError('settings.method', 'settings.method must be POST, PUT or PATCH')
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) throw new InvalidInputError('settings.headers', 'settings.headers must be an object of header names and values')
@@ -73,7 +74,7 @@ function webhookSettings(value: Record<string, unknown>, box: SecretBox, keep?: 
     // Header values often carry credentials (Authorization): all are sealed.
     else sealed[name] = box.seal(v)
   }
-  return { url, method, headers: sealed }
+  return { url, method, headers: sealed, batchSize }
 }
 
 export class ConnectionStore {
