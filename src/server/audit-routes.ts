@@ -11,9 +11,6 @@ export async function auditRoutes(app: FastifyInstance, deps: { audit: AuditLog 
   app.get('/audit-events', { config: { permissions: ['audit:read'] } }, async (req) => {
     const query = req.query as Record<string, unknown>
     const page = pagination(query)
-    if (!Number.isInteger(page.count) || page.count < 1 || page.count > 1000) {
-      throw new ApiError('INSERTFN_VALIDATION', 'pagination.count must be a whole number from 1 to 1000', 'pagination.count')
-    }
     const cursor = page.cursor === undefined ? undefined : Number(page.cursor)
     if (cursor !== undefined && !Number.isInteger(cursor)) throw new ApiError('INSERTFN_VALIDATION', 'pagination.cursor is not a cursor this API gave', 'pagination.cursor')
     const filters: Record<string, string> = {}

@@ -30,7 +30,6 @@ export async function deliveryRoutes(app: FastifyInstance, deps: { deliveries: D
       throw new ApiError('INSERTFN_VALIDATION', `status must be one of ${STATUSES.join(', ')}`, 'status')
     }
     const { count } = pagination(query)
-    if (!Number.isInteger(count) || count < 1 || count > 1000) throw new ApiError('INSERTFN_VALIDATION', 'pagination.count must be a whole number from 1 to 1000', 'pagination.count')
     const events = await deps.deliveries.recent(req.params.destinationId, { count, ...(status === undefined ? {} : { status: status as string }) })
     return { data: { events } }
   })

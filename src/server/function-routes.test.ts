@@ -103,6 +103,10 @@ describe('management API: functions', () => {
     assert.equal(second.functions[0].id, all.functions[1].id)
     const missing = await call('GET', '/functions')
     assert.deepEqual([missing.status, missing.body.errors[0].field], [400, 'resourceType'])
+    for (const url of ['/functions?resourceType=DESTINATION&pagination%5Bcount%5D=0', `/functions/${first.functions[0].id}/versions?pagination%5Bcount%5D=5000`, '/sources?pagination.count=abc', '/audit-events?pagination%5Bcount%5D=-1']) {
+      const bad = await call('GET', url)
+      assert.deepEqual([bad.status, bad.body.errors[0].field], [400, 'pagination.count'], url)
+    }
   })
 
   it('previews a saved function and inline code in the sandbox', async () => {

@@ -84,9 +84,6 @@ export async function functionRoutes(app: FastifyInstance, deps: Deps): Promise<
     }
     const resourceType = supported(query.resourceType)
     const page = pagination(query)
-    if (!Number.isInteger(page.count) || page.count < 1 || page.count > 1000) {
-      throw new ApiError('INSERTFN_VALIDATION', 'pagination.count must be a whole number from 1 to 1000', 'pagination.count')
-    }
     const result = await functions.list(resourceType, page.count, page.cursor)
     return { data: { functions: result.items.map(listItemV1), pagination: paginationOutput(page.cursor, result.next, result.total) } }
   })

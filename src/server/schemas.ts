@@ -1,6 +1,7 @@
 // Request bodies of the management API, validated at the edge. Field names follow the Segment Public API;
 // unknown fields are refused, so a typo is an error naming the field rather than a silently ignored value.
 import { z } from 'zod'
+import { ApiError } from './api-errors.js'
 
 export const MAX_CODE_BYTES = 1024 * 1024
 
@@ -60,11 +61,17 @@ export const InlinePreviewInput = z
   })
   .refine((p) => (p.event === undefined) !== (p.events === undefined), { message: 'give either event or events', path: ['event'] })
 
-/** Segment's SDK sends pagination as pagination[count] and pagination[cursor]; dotted keys are accepted too. */
+/**
+ * Segment's SDK sends pagination as pagination[count] and pagination[cursor]; dotted keys are accepted too.
+ * A count outside 1 to 1000 is a 400 naming pagination.count.
+ */
 export function pagination(query: Record<string, unknown>): { count: number; cursor?: string } {
   const raw = query['pagination[count]'] ?? query['pagination.count']
   const cursor = query['pagination[cursor]'] ?? query['pagination.cursor']
   const count = raw === undefined ? 10 : Number(raw)
+  if (!Number.isInteger(count) || count < 1 || count > 1000) {
+    throw new ApiError('INSERTFN_VALIDATION', 'pagination.count must be a whole number from 1 to 1000', 'pagination.count')
+  }
   return { count, ...(typeof cursor === 'string' && cursor !== '' ? { cursor } : {}) }
 }
 
