@@ -1,10 +1,15 @@
 // Runs every test file in dist with Node's test runner, each file in its own process (so a sandbox
-// hazard that kills a process fails one file, not the run). `npm test -- --suite=slow` is for later suites.
+// hazard that kills a process fails one file, not the run). Fast suites sit beside the code in src/;
+// the slow ones (browser, scale-out, soak) live in e2e/ and run after them, in the same runner, so
+// the pass/fail counts at the end cover everything.
+//   node scripts/test.mjs [filter]        only files whose path contains filter
+//   node scripts/test.mjs --fast          src/ only
 import { spawnSync } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 function find(dir, out = []) {
+  if (!existsSync(dir)) return out
   for (const name of readdirSync(dir)) {
     const path = join(dir, name)
     if (statSync(path).isDirectory()) find(path, out)
@@ -13,8 +18,13 @@ function find(dir, out = []) {
   return out
 }
 
-const filter = process.argv[2]
-const files = find('dist/src').filter((f) => filter === undefined || f.includes(filter)).sort()
+const args = process.argv.slice(2)
+const fast = args.includes('--fast')
+const filter = args.find((a) => !a.startsWith('--'))
+const roots = fast ? ['dist/src'] : ['dist/src', 'dist/e2e']
+const files = roots
+  .flatMap((root) => find(root).sort())
+  .filter((f) => filter === undefined || f.includes(filter))
 if (files.length === 0) {
   console.error(`no test files found${filter ? ` matching ${filter}` : ''}`)
   process.exit(1)
