@@ -69,7 +69,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
       record(r)
       metrics.delivery(r)
     },
-    deliveredSince: (destinationId, messageId, since) => deliveries.delivered(destinationId, messageId, since),
+    deliveredAmong: (destinationId, messageIds, since) => deliveries.deliveredAmong(destinationId, messageIds, since),
     onError: (err) => app.log.error({ err }, 'delivery worker fault'),
     ...(options.leaseMs === undefined ? {} : { options: { leaseMs: options.leaseMs } }),
   })

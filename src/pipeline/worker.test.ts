@@ -204,7 +204,7 @@ describe('delivery worker', () => {
     assert.deepEqual(outcomes().sort(), ['delivered', 'filtered:duplicate'])
     assert.equal(received.length, 1)
     // A later worker (a restart) asks the delivery records.
-    const fresh = new Worker({ queue, connections, filters, functions, runtime, deliverWebhook: webhook.deliver, now: clock.now, report: (r) => reports.push(r), deliveredSince: async (dest, id) => dest === d.id && id === 'resent-by-client' })
+    const fresh = new Worker({ queue, connections, filters, functions, runtime, deliverWebhook: webhook.deliver, now: clock.now, report: (r) => reports.push(r), deliveredAmong: async (dest, ids) => new Set(ids.filter((id) => dest === d.id && id === 'resent-by-client')) })
     reports = []
     await queue.enqueue([{ destinationId: d.id, payload: JSON.stringify({ type: 'track', event: 'E', userId: 'u', messageId: 'resent-by-client' }) }])
     await fresh.runOnce()

@@ -102,8 +102,11 @@ export interface WorkerDeps {
   report?: (r: OutcomeReport) => void
   /** Faults of the worker itself (the store unreachable, say): the loop goes on, the log should know. */
   onError?: (err: unknown) => void
-  /** Whether the messageId was delivered to the destination since the given time (the delivery records). */
-  deliveredSince?: (destinationId: string, messageId: string, since: Date) => Promise<boolean>
+  /**
+   * Which of the messageIds were delivered to the destination since the given time, ms since the epoch
+   * (the delivery records). Asked once per destination per round, not once per job.
+   */
+  deliveredAmong?: (destinationId: string, messageIds: readonly string[], since: number) => Promise<Set<string>>
   now?: () => number
   random?: () => number
   options?: Partial<WorkerOptions>
@@ -153,8 +156,9 @@ export class Worker {
       if (group === undefined) groups.set(key, [[job, event]])
       else group.push([job, event])
     }
+    const delivered = await this.#deliveredBefore(jobs.length === 0 ? [] : [...groups.values()].map((g) => g[0]!))
     await Promise.all([...groups.values()].map(async (group) => {
-      for (const [job, event] of group) await this.#process(job, event)
+      for (const [job, event] of group) await this.#process(job, event, delivered)
     }))
     return jobs.length
   }
@@ -181,14 +185,37 @@ export class Worker {
     this.#loaded.clear()
   }
 
-  async #process(job: LeasedJob, event: Record<string, unknown> | undefined): Promise<void> {
+  /**
+   * The round's events (destination + messageId) that the delivery records say were delivered within the
+   * dedupe window and that this worker does not remember: after a restart, or delivered by another worker.
+   */
+  async #deliveredBefore(firsts: [LeasedJob, Record<string, unknown> | undefined][]): Promise<Set<string>> {
+    const found = new Set<string>()
+    const ask = this.#deps.deliveredAmong
+    if (ask === undefined) return found
+    const since = this.#now() - this.#options.dedupeWindowMs
+    const byDestination = new Map<string, string[]>()
+    for (const [job, event] of firsts) {
+      const messageId = event?.messageId
+      if (typeof messageId !== 'string' || messageId === '' || this.#remembered(job.destinationId, messageId, since)) continue
+      const ids = byDestination.get(job.destinationId)
+      if (ids === undefined) byDestination.set(job.destinationId, [messageId])
+      else ids.push(messageId)
+    }
+    await Promise.all([...byDestination].map(async ([destinationId, ids]) => {
+      for (const id of await ask(destinationId, ids, since)) found.add(`${destinationId}\u0000${id}`)
+    }))
+    return found
+  }
+
+  async #process(job: LeasedJob, event: Record<string, unknown> | undefined, deliveredBefore: Set<string>): Promise<void> {
     if (event === undefined || typeof event !== 'object' || event === null) {
       return this.#settle(job, {}, { status: 'failed', category: 'Bad Request', reason: 'the queued event is not a JSON object' })
     }
     const context: JobContext = { secrets: [] }
     let outcome: DeliveryOutcome
     try {
-      outcome = await this.#deliver(job, event, context)
+      outcome = await this.#deliver(job, event, context, deliveredBefore)
     } catch (err) {
       // A fault of ours (the store unreachable, say): try again later rather than lose the event.
       outcome = this.#retry(job, `insertfn could not process the event: ${(err as Error).message}`)
@@ -239,14 +266,14 @@ export class Worker {
     return { destination, filters: await filters.compiled(destination.id), opened, secrets, ...(instance === undefined ? {} : { instance }) }
   }
 
-  async #deliver(job: LeasedJob, input: Record<string, unknown>, context: JobContext): Promise<DeliveryOutcome> {
+  async #deliver(job: LeasedJob, input: Record<string, unknown>, context: JobContext, deliveredBefore: Set<string>): Promise<DeliveryOutcome> {
     const setup = await this.#setup(job.destinationId)
     if (setup === undefined) return { status: 'filtered', by: 'destination gone', detail: 'the destination was deleted' }
     const { destination } = setup
     context.secrets.push(...setup.secrets)
     if (!destination.enabled) return { status: 'filtered', by: 'destination gone', detail: 'the destination is disabled' }
     if (!routedTo(input, destination.name)) return { status: 'filtered', by: 'integrations' }
-    if (await this.#duplicate(destination.id, input.messageId)) {
+    if (this.#duplicate(destination.id, input.messageId, deliveredBefore)) {
       return { status: 'filtered', by: 'duplicate', detail: `messageId ${String(input.messageId)} was delivered to this destination within the dedupe window` }
     }
 
@@ -321,12 +348,14 @@ export class Worker {
     return fn
   }
 
-  async #duplicate(destinationId: string, messageId: unknown): Promise<boolean> {
+  #duplicate(destinationId: string, messageId: unknown, deliveredBefore: Set<string>): boolean {
     if (typeof messageId !== 'string' || messageId === '') return false
-    const since = this.#now() - this.#options.dedupeWindowMs
+    return this.#remembered(destinationId, messageId, this.#now() - this.#options.dedupeWindowMs) || deliveredBefore.has(`${destinationId}\u0000${messageId}`)
+  }
+
+  #remembered(destinationId: string, messageId: string, since: number): boolean {
     const seen = this.#recent.get(`${destinationId}\u0000${messageId}`)
-    if (seen !== undefined && seen >= since) return true
-    return (await this.#deps.deliveredSince?.(destinationId, messageId, new Date(since))) === true
+    return seen !== undefined && seen >= since
   }
 
   #remember(destinationId: string, messageId: string): void {

@@ -40,5 +40,29 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await log.recent('old', { count: 10 })).map((e) => e.messageId), ['b'])
       assert.equal((await log.counts('old')).reduce((n, c) => n + c.count, 0), 2)
     })
+
+    it('keeps only the most recent details of each destination and status, while the counts cover every event', async () => {
+      const log = new DeliveryLog(store.db, { flushMs: 0, detailsPerStatus: 3, pruneEveryMs: 0 })
+      const base = Date.parse('2026-11-27T08:00:00Z')
+      for (let i = 0; i < 5; i++) log.report({ destinationId: 'cap', messageId: `a${i}`, status: 'delivered', detail: '', attempt: 1, at: new Date(base + i) })
+      await log.flush()
+      for (let i = 5; i < 9; i++) log.report({ destinationId: 'cap', messageId: `a${i}`, status: 'delivered', detail: '', attempt: 1, at: new Date(base + i) })
+      log.report({ destinationId: 'cap', messageId: 'f1', status: 'failed', detail: 'Bad Request', attempt: 1, at: new Date(base + 20) })
+      await log.close()
+      assert.deepEqual((await log.recent('cap', { count: 10, status: 'delivered' })).map((e) => e.messageId), ['a8', 'a7', 'a6'])
+      assert.deepEqual((await log.recent('cap', { count: 10, status: 'failed' })).map((e) => e.messageId), ['f1'])
+      assert.equal((await log.counts('cap')).reduce((n, c) => n + c.count, 0), 10)
+    })
+
+    it('remembers every delivered messageId for the dedupe window, even those whose details were not kept', async () => {
+      const log = new DeliveryLog(store.db, { flushMs: 0, detailsPerStatus: 1 })
+      const now = Date.now()
+      for (const id of ['m1', 'm2', 'm3']) log.report({ destinationId: 'dd', messageId: id, status: 'delivered', detail: '', attempt: 1, at: new Date(now) })
+      log.report({ destinationId: 'dd', messageId: 'm4', status: 'failed', detail: 'Bad Request', attempt: 1, at: new Date(now) })
+      log.report({ destinationId: 'other', messageId: 'm5', status: 'delivered', detail: '', attempt: 1, at: new Date(now) })
+      await log.close()
+      assert.deepEqual([...await log.deliveredAmong('dd', ['m1', 'm2', 'm3', 'm4', 'm5', 'nope'], now - 1000)].sort(), ['m1', 'm2', 'm3'])
+      assert.deepEqual([...await log.deliveredAmong('dd', ['m1'], now + 1000)], [], 'delivered before the window began')
+    })
   })
 }

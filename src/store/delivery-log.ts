@@ -1,6 +1,8 @@
 // Delivery records (Segment's Event Delivery): per destination, counts per minute and outcome, and the
-// recent events with their details. Reports are buffered and written in one transaction per flush, so the
-// worker never waits on a row at a time; details older than the retention are pruned, counts are kept.
+// recent events with their details, and what was delivered (for the messageId dedupe window). Reports are
+// buffered and written in one transaction per flush, so the worker never waits on a row at a time. Counts
+// cover every event and are kept; details are a bounded sample (the most recent per destination and status,
+// within the retention), because a record of every event's body would grow with the traffic.
 import type { Kysely } from 'kysely'
 import { newId } from './ids.js'
 import type { Database } from './schema.js'
@@ -33,25 +35,46 @@ export interface DeliveryEvent {
 export interface DeliveryLogOptions {
   /** How long event details are kept, ms. @defaultValue 7 days */
   retentionMs?: number
+  /**
+   * Event details kept per destination and status, the most recent ones: details are a sample for people
+   * to read, while the counts cover every event. @defaultValue 1000
+   */
+  detailsPerStatus?: number
+  /** How long a delivery is remembered for the messageId dedupe, ms. @defaultValue 24 hours */
+  dedupeWindowMs?: number
   /** How often buffered reports are written, ms. @defaultValue 250 */
   flushMs?: number
+  /** How often old details and old deliveries are pruned, ms. @defaultValue 10000 */
+  pruneEveryMs?: number
   /** Largest event kept in a record, bytes; longer ones are cut. @defaultValue 32768 */
   maxEventBytes?: number
   /** A background write failed (its records are lost; deliveries are not). */
   onError?: (err: unknown) => void
 }
 
+/** Rows per INSERT statement: well under SQLite's and Postgres's limits on bound parameters. */
+const ROWS_PER_INSERT = 200
+
 export class DeliveryLog {
   readonly #db: Kysely<Database>
   readonly #retentionMs: number
+  readonly #detailsPerStatus: number
+  readonly #dedupeWindowMs: number
+  readonly #pruneEveryMs: number
   readonly #maxEventBytes: number
   #buffer: DeliveryReport[] = []
   #timer: NodeJS.Timeout | undefined
   #flushing: Promise<void> = Promise.resolve()
+  #prunedAt = 0
+  /** destination + status pairs written since the last prune: only those can be over their cap. */
+  #touched = new Map<string, { destinationId: string; status: string }>()
 
   constructor(db: Kysely<Database>, options: DeliveryLogOptions = {}) {
     this.#db = db
     this.#retentionMs = options.retentionMs ?? 7 * 24 * 3600_000
+    this.#detailsPerStatus = options.detailsPerStatus ?? 1000
+    this.#dedupeWindowMs = options.dedupeWindowMs ?? 24 * 3600_000
+    this.#pruneEveryMs = options.pruneEveryMs ?? 10_000
     this.#maxEventBytes = options.maxEventBytes ?? 32 * 1024
     const flushMs = options.flushMs ?? 250
     if (flushMs > 0) {
@@ -75,23 +98,37 @@ export class DeliveryLog {
     if (batch.length === 0) return
     this.#buffer = []
     const counts = new Map<string, { destination_id: string; bucket: string; status: string; detail: string; n: number }>()
+    // Details: only the most recent detailsPerStatus of each destination and status in this batch can survive the cap.
+    const details = new Map<string, DeliveryReport[]>()
+    const delivered = new Map<string, { destination_id: string; message_id: string; at: number }>()
     for (const r of batch) {
       const bucket = r.at.toISOString().slice(0, 16)
       const key = `${r.destinationId}\u0000${bucket}\u0000${r.status}\u0000${r.detail}`
       const c = counts.get(key)
       if (c === undefined) counts.set(key, { destination_id: r.destinationId, bucket, status: r.status, detail: r.detail, n: 1 })
       else c.n++
+      const group = `${r.destinationId}\u0000${r.status}`
+      let kept = details.get(group)
+      if (kept === undefined) details.set(group, (kept = []))
+      kept.push(r)
+      if (kept.length > this.#detailsPerStatus) kept.shift()
+      this.#touched.set(group, { destinationId: r.destinationId, status: r.status })
+      if (r.status === 'delivered' && r.messageId !== '') delivered.set(`${r.destinationId}\u0000${r.messageId}`, { destination_id: r.destinationId, message_id: r.messageId, at: r.at.getTime() })
     }
-    const oldest = new Date(Date.now() - this.#retentionMs).toISOString()
+    const rows = [...details.values()].flat().map((r) => ({
+      id: newId('dlv_'), destination_id: r.destinationId, message_id: r.messageId, status: r.status, detail: r.detail,
+      reason: r.reason?.slice(0, 2000) ?? null, attempt: r.attempt, at: r.at.toISOString(),
+      event: r.event === undefined ? null : r.event.slice(0, this.#maxEventBytes), trace: r.trace === undefined ? null : JSON.stringify(r.trace),
+    }))
+    const deliveries = [...delivered.values()]
+    const prune = Date.now() - this.#prunedAt >= this.#pruneEveryMs
     await this.#db.transaction().execute(async (tx) => {
-      for (let i = 0; i < batch.length; i += 200) {
+      for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await tx.insertInto('delivery_events').values(rows.slice(i, i + ROWS_PER_INSERT)).execute()
+      for (let i = 0; i < deliveries.length; i += ROWS_PER_INSERT) {
         await tx
-          .insertInto('delivery_events')
-          .values(batch.slice(i, i + 200).map((r) => ({
-            id: newId('dlv_'), destination_id: r.destinationId, message_id: r.messageId, status: r.status, detail: r.detail,
-            reason: r.reason?.slice(0, 2000) ?? null, attempt: r.attempt, at: r.at.toISOString(),
-            event: r.event === undefined ? null : r.event.slice(0, this.#maxEventBytes), trace: r.trace === undefined ? null : JSON.stringify(r.trace),
-          })))
+          .insertInto('delivered_messages')
+          .values(deliveries.slice(i, i + ROWS_PER_INSERT))
+          .onConflict((oc) => oc.columns(['destination_id', 'message_id']).doUpdateSet((eb) => ({ at: eb.ref('excluded.at') })))
           .execute()
       }
       for (const c of counts.values()) {
@@ -101,8 +138,33 @@ export class DeliveryLog {
           .onConflict((oc) => oc.columns(['destination_id', 'bucket', 'status', 'detail']).doUpdateSet((eb) => ({ n: eb(eb.ref('delivery_counts.n'), '+', eb.ref('excluded.n')) })))
           .execute()
       }
-      await tx.deleteFrom('delivery_events').where('at', '<', oldest).execute()
+      if (prune) await this.#prune(tx)
     })
+    if (prune) {
+      this.#prunedAt = Date.now()
+      this.#touched.clear()
+    }
+  }
+
+  /** Details past the retention or beyond the cap of their destination and status; deliveries past the dedupe window. */
+  async #prune(tx: Kysely<Database>): Promise<void> {
+    const now = Date.now()
+    await tx.deleteFrom('delivery_events').where('at', '<', new Date(now - this.#retentionMs).toISOString()).execute()
+    await tx.deleteFrom('delivered_messages').where('at', '<', now - this.#dedupeWindowMs).execute()
+    for (const { destinationId, status } of this.#touched.values()) {
+      // The newest row past the cap, by the (destination, status, at) index; everything from it down goes.
+      const edge = await tx
+        .selectFrom('delivery_events').select(['at', 'id'])
+        .where('destination_id', '=', destinationId).where('status', '=', status)
+        .orderBy('at', 'desc').orderBy('id', 'desc').limit(1).offset(this.#detailsPerStatus)
+        .executeTakeFirst()
+      if (edge === undefined) continue
+      await tx
+        .deleteFrom('delivery_events')
+        .where('destination_id', '=', destinationId).where('status', '=', status)
+        .where((eb) => eb.or([eb('at', '<', edge.at), eb.and([eb('at', '=', edge.at), eb('id', '<=', edge.id)])]))
+        .execute()
+    }
   }
 
   /** The most recent records of a destination, newest first, optionally of one status. */
@@ -115,18 +177,19 @@ export class DeliveryLog {
     }))
   }
 
-  /** Whether an event with this messageId was delivered to the destination since `since`. */
-  async delivered(destinationId: string, messageId: string, since: Date): Promise<boolean> {
-    // Only the two equalities in SQL, so SQLite takes the (destination, messageId) index: with the status and
-    // time there too, it preferred the (destination, status, time) index and scanned every delivery.
-    const rows = await this.#db
-      .selectFrom('delivery_events')
-      .select(['status', 'at'])
-      .where('destination_id', '=', destinationId)
-      .where('message_id', '=', messageId)
-      .execute()
-    const from = since.toISOString()
-    return rows.some((r) => r.status === 'delivered' && r.at >= from)
+  /** Which of these messageIds were delivered to the destination since `since` (ms since the epoch). */
+  async deliveredAmong(destinationId: string, messageIds: readonly string[], since: number): Promise<Set<string>> {
+    const found = new Set<string>()
+    for (let i = 0; i < messageIds.length; i += 500) {
+      const rows = await this.#db
+        .selectFrom('delivered_messages')
+        .select(['message_id', 'at'])
+        .where('destination_id', '=', destinationId)
+        .where('message_id', 'in', messageIds.slice(i, i + 500))
+        .execute()
+      for (const r of rows) if (Number(r.at) >= since) found.add(r.message_id)
+    }
+    return found
   }
 
   /** Counts per minute, status and detail, between two ISO times. */

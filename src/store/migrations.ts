@@ -162,6 +162,21 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('delivery_events_by_message').on('delivery_events').columns(['destination_id', 'message_id', 'status']).execute()
     },
   },
+  // Event details became a bounded sample (the most recent per destination and status), so the dedupe
+  // window moved to a table of its own that records every delivery in a narrow row.
+  '0008_delivered_messages': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('delivered_messages')
+        .addColumn('destination_id', 'text', (c) => c.notNull())
+        .addColumn('message_id', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('delivered_messages_pk', ['destination_id', 'message_id'])
+        .execute()
+      await db.schema.createIndex('delivered_messages_age').on('delivered_messages').column('at').execute()
+      await db.schema.dropIndex('delivery_events_by_message').execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

@@ -143,9 +143,18 @@ export interface DeliveryCountsTable {
   n: number | string
 }
 
+/** What was delivered where, for the messageId dedupe window: narrow rows, pruned after the window. */
+export interface DeliveredMessagesTable {
+  destination_id: string
+  message_id: string
+  /** ms since the epoch */
+  at: number | string
+}
+
 export interface Database {
   delivery_events: DeliveryEventsTable
   delivery_counts: DeliveryCountsTable
+  delivered_messages: DeliveredMessagesTable
   destination_filters: DestinationFiltersTable
   sources: SourcesTable
   source_write_keys: SourceWriteKeysTable
