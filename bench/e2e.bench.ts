@@ -1,95 +1,177 @@
-// npm run bench:e2e — events per second from HTTP ingest (/v1/batch, 100 events per request) through the
-// queue and worker to a local webhook receiver, one POST per event, with and without a trivial insert
-// function, in one process (the embedded default, as `insertfn start` runs it). Prints medians of several rounds. A first cut: the
-// steady-rate latency run is still to come (issue 4).
+// npm run bench:e2e — the data plane end to end, exactly as `insertfn start` runs it (a server process with
+// its delivery thread, on a fresh data directory), driven from this process over HTTP:
+//   throughput: /v1/batch requests of 100 events on 8 connections, through the queue and the worker to a
+//     webhook receiver in this process; with no function (the baseline), with a trivial insert function,
+//     and with the function and batched delivery (100 events per POST). Events/s until the last one
+//     arrives, and the server's CPU time per 1,000 events (from /proc: it shows what the path costs even
+//     when other work on the machine steals wall-clock time).
+//   latency: a steady 1,000 events/s (a batch of 10 every 10 ms) for LATENCY_SECONDS; p50, p99 and max of
+//     the time from sending to arriving at the webhook, per path.
+// Rounds interleave the paths; figures are medians over rounds. Env: BENCH_EVENTS, BENCH_ROUNDS,
+// BENCH_LATENCY_SECONDS, BENCH_PROFILE.
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Pool } from 'undici'
-import { openEmbedded } from '../src/cli/embedded.js'
+import { apiClient, startServerProcess } from '../src/testing/server-process.js'
 import { realisticEvents } from './events.js'
 
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000)
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 30_000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10)
+const TOKEN = 'bench-owner-token'
 
+// The receiver: counts events, and for the latency run, when each messageId arrived.
 let received = 0
+const sentAt = new Map<string, number>()
+const latencies: number[] = []
 const receiver = createServer((req, res) => {
   const chunks: Buffer[] = []
   req.on('data', (c: Buffer) => chunks.push(c))
   req.on('end', () => {
-    const body = Buffer.concat(chunks)
-    // A batch is a JSON array: count its events (the first byte tells, without parsing every request).
-    received += body[0] === 0x5b ? (JSON.parse(body.toString()) as unknown[]).length : 1
+    const now = performance.now()
+    const body = JSON.parse(Buffer.concat(chunks).toString()) as { messageId: string } | { messageId: string }[]
+    const events = Array.isArray(body) ? body : [body]
+    received += events.length
+    if (sentAt.size > 0) {
+      for (const e of events) {
+        const t = sentAt.get(e.messageId)
+        if (t !== undefined) latencies.push(now - t)
+      }
+    }
     res.writeHead(200).end()
   })
 })
 await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
 const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/in`
 
-const dir = mkdtempSync(join(tmpdir(), 'insertfn-bench-'))
-const embedded = await openEmbedded({ dataDir: dir, runtime: { allowPrivateNetwork: true }, logger: false })
-const { connections, functions } = embedded
-const address = await embedded.app.listen({ port: 0, host: '127.0.0.1' })
-embedded.worker.start()
+const dataDir = mkdtempSync(join(tmpdir(), 'insertfn-bench-'))
+// BENCH_PROFILE=<dir> writes the server's CPU profiles (one per thread) there when it stops.
+const profile = process.env.BENCH_PROFILE
+const server = await startServerProcess({ dataDir, token: TOKEN, ...(profile ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profile] } : {}) })
+const api = apiClient(server.address, TOKEN)
+const client = new Pool(server.address, { connections: 8 })
 
-async function setup(withFunction: boolean, batchSize = 1): Promise<string> {
-  const source = await connections.createSource({ slug: `b-${randomBytes(3).toString('hex')}`, enabled: true }, 'bench')
-  const d = await connections.createDestination({ sourceId: source.id, metadataId: 'webhook', settings: { url: hookUrl, batchSize } }, 'bench')
-  if (withFunction) {
-    const fn = await functions.create({ resourceType: 'INSERT_DESTINATION', displayName: 'trivial', code: 'async function onTrack(e) { e.properties.enriched = true; return e }', settings: [], author: 'bench' })
-    await functions.deploy(fn.id, 'bench')
-    await connections.createInstance({ functionId: fn.id, integrationId: d.id, name: 'trivial', settings: {} }, 'bench')
-  }
-  return source.writeKeys[0]!
+/** The server process's CPU time (all threads), seconds. */
+function serverCpu(): number {
+  const fields = readFileSync(`/proc/${server.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100 // utime + stime, in clock ticks of 1/100 s
 }
 
-const client = new Pool(address, { connections: 8 })
-const events = realisticEvents(100)
+async function path(name: string, withFunction: boolean, batchSize = 1): Promise<string> {
+  const source = (await api('POST', '/sources', { slug: `bench-${randomBytes(3).toString('hex')}`, enabled: true, metadataId: 'http' })).source
+  const destination = (await api('POST', '/destinations', { sourceId: source.id, metadataId: 'webhook', name, settings: { url: hookUrl, batchSize } })).destination
+  if (withFunction) {
+    const fn = (await api('POST', '/functions', { resourceType: 'INSERT_DESTINATION', displayName: `trivial ${randomBytes(2).toString('hex')}`, code: 'async function onTrack(e) { e.properties.enriched = true; return e }', settings: [] })).function
+    await api('POST', `/functions/${fn.id}/deploy`)
+    await api('POST', '/insert-function-instances', { functionId: fn.id, integrationId: destination.id, name: 'trivial', settings: {} })
+  }
+  return source.writeKeys[0] as string
+}
 
-async function run(writeKey: string): Promise<number> {
+const template = realisticEvents(100)
+function batchBody(writeKey: string, size: number, onEvent?: (messageId: string) => void): string {
+  const batch = template.slice(0, size).map((e) => {
+    const messageId = randomBytes(9).toString('base64url')
+    onEvent?.(messageId)
+    return { ...e, messageId }
+  })
+  return JSON.stringify({ writeKey, batch })
+}
+
+async function post(body: string): Promise<void> {
+  const res = await client.request({ path: '/v1/batch', method: 'POST', headers: { 'content-type': 'application/json' }, body })
+  await res.body.text()
+  if (res.statusCode !== 200) throw new Error(`ingest answered ${res.statusCode}`)
+}
+
+async function waitFor(count: number, timeoutMs = 300_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (received < count) {
+    if (Date.now() > end) throw new Error(`only ${received} of ${count} events arrived within ${timeoutMs / 1000} s`)
+    await new Promise((r) => setTimeout(r, 2))
+  }
+}
+
+async function throughput(writeKey: string): Promise<{ rate: number; cpuMsPer1k: number }> {
+  const bodies = Array.from({ length: EVENTS / 100 }, () => batchBody(writeKey, 100))
   received = 0
+  const cpu = serverCpu()
   const started = performance.now()
-  const batches = EVENTS / 100
-  let sent = 0
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (sent < batches) {
-        sent++
-        const res = await client.request({ path: '/v1/batch', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ writeKey, batch: events.map((e) => ({ ...e, messageId: randomBytes(8).toString('hex') })) }) })
-        await res.body.text()
-        if (res.statusCode !== 200) throw new Error(`ingest answered ${res.statusCode}`)
-      }
-    }),
-  )
-  while (received < EVENTS) await new Promise((r) => setTimeout(r, 5))
-  return EVENTS / ((performance.now() - started) / 1000)
+  let next = 0
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (next < bodies.length) await post(bodies[next++]!)
+  }))
+  await waitFor(EVENTS)
+  const seconds = (performance.now() - started) / 1000
+  return { rate: EVENTS / seconds, cpuMsPer1k: ((serverCpu() - cpu) * 1000) / (EVENTS / 1000) }
+}
+
+async function latency(writeKey: string): Promise<{ p50: number; p99: number; max: number }> {
+  received = 0
+  latencies.length = 0
+  const ticks = LATENCY_SECONDS * 100
+  const started = performance.now()
+  const sends: Promise<void>[] = []
+  for (let tick = 0; tick < ticks; tick++) {
+    const due = started + tick * 10
+    const wait = due - performance.now()
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+    const now = performance.now()
+    sends.push(post(batchBody(writeKey, 10, (id) => sentAt.set(id, now))))
+  }
+  await Promise.all(sends)
+  await waitFor(ticks * 10)
+  sentAt.clear()
+  const sorted = [...latencies].sort((a, b) => a - b)
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+  return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1]! }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const results: Record<string, number[]> = { 'no function (baseline)': [], 'trivial insert function': [], 'trivial insert function, batched delivery (100 per POST)': [] }
-const keys = {
-  'no function (baseline)': await setup(false),
-  'trivial insert function': await setup(true),
-  'trivial insert function, batched delivery (100 per POST)': await setup(true, 100),
+const PATHS = {
+  'no function (baseline)': await path('baseline', false),
+  'trivial insert function': await path('function', true),
+  'trivial insert function, batched delivery (100 per POST)': await path('batched', true, 100),
 }
+const runs: Record<string, { rate: number; cpuMsPer1k: number }[]> = {}
+const lat: Record<string, { p50: number; p99: number; max: number }[]> = {}
+// Round 0 warms up (isolates, JIT, SQLite pages) and is not counted.
 for (let round = 0; round <= ROUNDS; round++) {
-  for (const [name, key] of Object.entries(keys)) {
-    const rate = await run(key)
-    if (round > 0) results[name]!.push(rate)
+  for (const [name, key] of Object.entries(PATHS)) {
+    const r = await throughput(key)
+    if (round > 0) (runs[name] ??= []).push(r)
   }
 }
-console.log(`insertfn end-to-end: ${EVENTS} events per run (batches of 100 over HTTP; one webhook POST per event unless batched), median of ${ROUNDS} rounds`)
+for (let round = 0; round < ROUNDS; round++) {
+  for (const name of ['no function (baseline)', 'trivial insert function'] as const) (lat[name] ??= []).push(await latency(PATHS[name]))
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
+console.log(`insertfn end-to-end, as \`insertfn start\` runs it: ${EVENTS.toLocaleString('en-US')} events per run over HTTP (/v1/batch of 100, 8 connections) to a webhook receiver; medians of ${ROUNDS} rounds after a warm-up`)
 console.log('')
-console.log('| path | events/s | rounds |')
-console.log('| --- | ---: | --- |')
-for (const [name, rates] of Object.entries(results)) console.log(`| ${name} | ${Math.round(median(rates)).toLocaleString('en-US')} | ${rates.map((r) => Math.round(r / 1000) + 'k').join(' ')} |`)
-const ratio = median(results['trivial insert function']!) / median(results['no function (baseline)']!)
+console.log('| path | events/s | server CPU ms per 1,000 events | rounds (events/s) |')
+console.log('| --- | ---: | ---: | --- |')
+for (const [name, rs] of Object.entries(runs)) {
+  console.log(`| ${name} | ${fmt(median(rs.map((r) => r.rate)))} | ${median(rs.map((r) => r.cpuMsPer1k)).toFixed(0)} | ${rs.map((r) => fmt(r.rate)).join(', ')} |`)
+}
+const base = median(runs['no function (baseline)']!.map((r) => r.rate))
+const withFn = median(runs['trivial insert function']!.map((r) => r.rate))
 console.log('')
-console.log(`the function costs ${((1 - ratio) * 100).toFixed(1)}% of the baseline's throughput`)
+console.log(`the function costs ${((1 - withFn / base) * 100).toFixed(1)}% of the baseline's throughput (ratio ${(withFn / base).toFixed(2)})`)
+console.log('')
+console.log(`latency from sending to arriving at the webhook, at a steady 1,000 events/s for ${LATENCY_SECONDS} s, medians of ${ROUNDS} runs:`)
+console.log('')
+console.log('| path | p50 ms | p99 ms | max ms |')
+console.log('| --- | ---: | ---: | ---: |')
+for (const [name, ls] of Object.entries(lat)) {
+  console.log(`| ${name} | ${median(ls.map((l) => l.p50)).toFixed(1)} | ${median(ls.map((l) => l.p99)).toFixed(1)} | ${median(ls.map((l) => l.max)).toFixed(1)} |`)
+}
 
 await client.close()
-await embedded.close()
+await server.stop()
 receiver.close()
+rmSync(dataDir, { recursive: true, force: true })

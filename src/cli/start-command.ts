@@ -94,7 +94,7 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
     throw err
   }
   // The embedded default delivers in the same process; scale-out runs workers apart (issue 6).
-  embedded.worker.start()
+  await embedded.startDelivery()
   process.stdout.write(`insertfn: listening on ${address} (tracking API at ${address}/v1, management API at ${address}/api), data in ${dataDir}\n`)
 
   // A terminal's Ctrl-C reaches this process twice (from the terminal and from the bin wrapper): the

@@ -85,6 +85,21 @@ async function connect(destinationId: string, code: string) {
 const outcomes = () => reports.map((r) => r.outcome.status === 'failed' ? `failed:${r.outcome.category}` : r.outcome.status === 'filtered' ? `filtered:${r.outcome.by}` : r.outcome.status)
 
 describe('delivery worker', () => {
+  it('a started worker idles while the queue is empty, and wake() sends it to the queue at once', async () => {
+    const d = await destination()
+    // An idle wait of a minute: only wake() can bring the event within the test's patience.
+    const started = new Worker({ queue, connections, filters, functions, runtime, deliverWebhook: webhook.deliver, now: clock.now, report: (r) => reports.push(r), options: { idleMs: 60_000, concurrentRounds: 2, configTtlMs: 0 } })
+    started.start()
+    await new Promise((r) => setTimeout(r, 50)) // both loops found nothing and are waiting
+    await send(d.id, { properties: { n: 1 } })
+    started.wake()
+    const end = Date.now() + 5000
+    while (received.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10))
+    await started.stop()
+    assert.deepEqual(outcomes(), ['delivered'])
+    assert.equal(received[0]!.body.properties && (received[0]!.body.properties as { n: number }).n, 1)
+  })
+
   it('POSTs the event as JSON to the webhook with its headers (secrets opened only for the request)', async () => {
     const d = await destination()
     await send(d.id, { properties: { total: 5 } })

@@ -70,7 +70,12 @@ export interface WorkerOptions {
   leaseMs: number
   /** How long a job may keep being retried, ms, from its first enqueue. @defaultValue 4 hours */
   retryWindowMs: number
-  /** Wait when the queue is empty, ms. @defaultValue 50 */
+  /**
+   * Rounds in flight at once: while one round waits on destinations, the next is leased and run.
+   * @defaultValue 2
+   */
+  concurrentRounds: number
+  /** Wait when the queue is empty, ms (wake() cuts it short). @defaultValue 50 */
   idleMs: number
   /** An event whose messageId was delivered to the destination this recently is not delivered again, ms. @defaultValue 24 hours */
   dedupeWindowMs: number
@@ -112,7 +117,7 @@ export interface WorkerDeps {
   options?: Partial<WorkerOptions>
 }
 
-const DEFAULTS: WorkerOptions = { batchSize: 100, leaseMs: 60_000, retryWindowMs: 4 * 3600_000, idleMs: 50, dedupeWindowMs: 24 * 3600_000, configTtlMs: 1000 }
+const DEFAULTS: WorkerOptions = { batchSize: 100, concurrentRounds: 2, leaseMs: 60_000, retryWindowMs: 4 * 3600_000, idleMs: 50, dedupeWindowMs: 24 * 3600_000, configTtlMs: 1000 }
 /** Deliveries remembered in memory, for repeats that arrive before the delivery records are written. */
 const RECENT_DELIVERIES = 50_000
 
@@ -129,7 +134,9 @@ export class Worker {
   /** destinationId + messageId of recent deliveries, oldest first. */
   readonly #recent = new Map<string, number>()
   #running = false
-  #loop: Promise<void> | undefined
+  #loops: Promise<void>[] = []
+  /** Ends the idle waits of the loops: work has arrived. */
+  readonly #wakeIdle = new Set<() => void>()
 
   constructor(deps: WorkerDeps) {
     this.#deps = deps
@@ -166,21 +173,37 @@ export class Worker {
   start(): void {
     if (this.#running) return
     this.#running = true
-    this.#loop = (async () => {
+    this.#loops = Array.from({ length: this.#options.concurrentRounds }, async () => {
       while (this.#running) {
         const n = await this.runOnce().catch((err: unknown) => {
           this.#deps.onError?.(err)
           return 0
         })
-        if (n === 0 && this.#running) await new Promise((r) => setTimeout(r, this.#options.idleMs))
+        if (n === 0 && this.#running) {
+          await new Promise<void>((resume) => {
+            const done = () => {
+              clearTimeout(timer)
+              this.#wakeIdle.delete(done)
+              resume()
+            }
+            const timer = setTimeout(done, this.#options.idleMs)
+            this.#wakeIdle.add(done)
+          })
+        }
       }
-    })()
+    })
+  }
+
+  /** Work was enqueued: idle loops look at the queue now rather than at the end of their wait. */
+  wake(): void {
+    for (const done of [...this.#wakeIdle]) done()
   }
 
   /** Stops leasing and waits for the round in flight to settle (what SIGTERM does). */
   async stop(): Promise<void> {
     this.#running = false
-    await this.#loop
+    this.wake()
+    await Promise.all(this.#loops)
     for (const fn of this.#loaded.values()) await (await fn.catch(() => undefined))?.dispose()
     this.#loaded.clear()
   }

@@ -2,7 +2,7 @@
 // queue depth. One registry per server, so tests and several servers in one process do not mix.
 import client from 'prom-client'
 import type { JobQueue } from '../queue/queue.js'
-import type { OutcomeReport } from '../pipeline/worker.js'
+import type { DeliveryTally } from '../pipeline/delivery-records.js'
 
 export function createMetrics(queue: JobQueue) {
   const registry = new client.Registry()
@@ -28,11 +28,9 @@ export function createMetrics(queue: JobQueue) {
     registry,
     received: (source: string, n: number) => received.inc({ source }, n),
     rejected: (source: string, field: string) => rejected.inc({ source, field }),
-    delivery(r: OutcomeReport): void {
-      const o = r.outcome
-      const detail = o.status === 'filtered' ? o.by : o.status === 'failed' ? o.category : ''
-      deliveries.inc({ destination: r.destinationId, status: o.status, detail })
-      if (r.functionMs !== undefined) functionSeconds.observe(r.functionMs / 1000)
+    delivery(t: DeliveryTally): void {
+      deliveries.inc({ destination: t.destinationId, status: t.status, detail: t.detail })
+      if (t.functionMs !== undefined) functionSeconds.observe(t.functionMs / 1000)
     },
   }
 }

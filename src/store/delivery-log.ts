@@ -40,6 +40,11 @@ export interface DeliveryLogOptions {
    * to read, while the counts cover every event. @defaultValue 1000
    */
   detailsPerStatus?: number
+  /**
+   * Event details written per destination and status in one flush (every flushMs), the most recent ones:
+   * enough to keep the sample fresh without writing every event's body. @defaultValue 25
+   */
+  detailsPerFlush?: number
   /** How long a delivery is remembered for the messageId dedupe, ms. @defaultValue 24 hours */
   dedupeWindowMs?: number
   /** How often buffered reports are written, ms. @defaultValue 250 */
@@ -59,6 +64,7 @@ export class DeliveryLog {
   readonly #db: Kysely<Database>
   readonly #retentionMs: number
   readonly #detailsPerStatus: number
+  readonly #detailsPerFlush: number
   readonly #dedupeWindowMs: number
   readonly #pruneEveryMs: number
   readonly #maxEventBytes: number
@@ -73,6 +79,7 @@ export class DeliveryLog {
     this.#db = db
     this.#retentionMs = options.retentionMs ?? 7 * 24 * 3600_000
     this.#detailsPerStatus = options.detailsPerStatus ?? 1000
+    this.#detailsPerFlush = Math.min(options.detailsPerFlush ?? 25, this.#detailsPerStatus)
     this.#dedupeWindowMs = options.dedupeWindowMs ?? 24 * 3600_000
     this.#pruneEveryMs = options.pruneEveryMs ?? 10_000
     this.#maxEventBytes = options.maxEventBytes ?? 32 * 1024
@@ -98,7 +105,7 @@ export class DeliveryLog {
     if (batch.length === 0) return
     this.#buffer = []
     const counts = new Map<string, { destination_id: string; bucket: string; status: string; detail: string; n: number }>()
-    // Details: only the most recent detailsPerStatus of each destination and status in this batch can survive the cap.
+    // Details: the most recent of each destination and status in this batch.
     const details = new Map<string, DeliveryReport[]>()
     const delivered = new Map<string, { destination_id: string; message_id: string; at: number }>()
     for (const r of batch) {
@@ -111,7 +118,7 @@ export class DeliveryLog {
       let kept = details.get(group)
       if (kept === undefined) details.set(group, (kept = []))
       kept.push(r)
-      if (kept.length > this.#detailsPerStatus) kept.shift()
+      if (kept.length > this.#detailsPerFlush) kept.shift()
       this.#touched.set(group, { destinationId: r.destinationId, status: r.status })
       if (r.status === 'delivered' && r.messageId !== '') delivered.set(`${r.destinationId}\u0000${r.messageId}`, { destination_id: r.destinationId, message_id: r.messageId, at: r.at.getTime() })
     }

@@ -1,0 +1,81 @@
+// The delivery side of insertfn, put together from its configuration alone: its own connections to the
+// store and the queue, its own sandbox runtime and webhook client. It runs in a thread of `insertfn start`
+// (the embedded default) and is what a separate delivery process is made of, so it shares no objects with
+// the server, only the files (or, scaled out, the servers) both point at.
+import { join } from 'node:path'
+import { createWebhookDelivery } from '../destinations/webhook.js'
+import type { JobQueue } from '../queue/queue.js'
+import { SqliteQueue } from '../queue/sqlite-queue.js'
+import { createRuntime, type RuntimeOptions } from '../runtime/index.js'
+import { ConnectionStore } from '../store/connection-store.js'
+import { openSqlite } from '../store/database.js'
+import { DeliveryLog } from '../store/delivery-log.js'
+import { FilterStore } from '../store/filter-store.js'
+import { FunctionStore } from '../store/function-store.js'
+import { SecretBox } from '../store/secret-box.js'
+import { recordTo } from './delivery-records.js'
+import { Worker, type OutcomeReport, type WorkerOptions } from './worker.js'
+
+/** Plain data only: it crosses into a worker thread. */
+export interface DeliveryConfig {
+  dataDir: string
+  runtime?: Omit<RuntimeOptions, 'fetch'>
+  /** Base64 of 32 bytes; without it, the key file in the data directory. */
+  secretKey?: string
+  worker?: Partial<WorkerOptions>
+}
+
+export interface DeliveryHooks {
+  /** Every settled job, after its delivery record is buffered. */
+  onReport?: (r: OutcomeReport) => void
+  /** Faults of the delivery side itself: the loop goes on. */
+  onError?: (err: unknown) => void
+}
+
+export interface DeliveryService {
+  worker: Worker
+  /** Stops leasing, settles what is held, writes the records, closes every connection. */
+  close(): Promise<void>
+}
+
+/** What cannot be described as plain data: a fetch for the sandbox, a queue owned by someone else. */
+export interface DeliveryExtras {
+  fetch?: RuntimeOptions['fetch']
+  /** The queue to lease from (its owner closes it); without it, the queue file in the data directory is opened. */
+  queue?: JobQueue
+}
+
+export async function openDelivery(config: DeliveryConfig, hooks: DeliveryHooks = {}, extras: DeliveryExtras = {}): Promise<DeliveryService> {
+  const store = await openSqlite(join(config.dataDir, 'insertfn.db'))
+  const runtime = createRuntime({ ...config.runtime, ...(extras.fetch === undefined ? {} : { fetch: extras.fetch }) })
+  const queue = extras.queue ?? SqliteQueue.open({ file: join(config.dataDir, 'queue.db') })
+  const deliveries = new DeliveryLog(store.db, { onError: (err) => hooks.onError?.(new Error(`delivery records could not be written: ${(err as Error).message}`)) })
+  const webhook = createWebhookDelivery()
+  const record = recordTo(deliveries)
+  const worker = new Worker({
+    queue,
+    connections: new ConnectionStore(store.db, SecretBox.fromEnvironment(join(config.dataDir, 'secret.key'), config.secretKey)),
+    filters: new FilterStore(store.db),
+    functions: new FunctionStore(store.db),
+    runtime,
+    deliverWebhook: webhook.deliver,
+    report: (r) => {
+      record(r)
+      hooks.onReport?.(r)
+    },
+    deliveredAmong: (destinationId, messageIds, since) => deliveries.deliveredAmong(destinationId, messageIds, since),
+    ...(hooks.onError === undefined ? {} : { onError: hooks.onError }),
+    ...(config.worker === undefined ? {} : { options: config.worker }),
+  })
+  return {
+    worker,
+    async close() {
+      await worker.stop()
+      await deliveries.close()
+      await webhook.close()
+      await runtime.close()
+      if (extras.queue === undefined) await queue.close()
+      await store.close()
+    },
+  }
+}

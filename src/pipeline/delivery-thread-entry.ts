@@ -1,0 +1,45 @@
+// The delivery thread's own start: open the delivery service from the configuration it was given, report
+// tallies to the server every 100 ms, and on 'stop' settle what it holds and end.
+import { parentPort, workerData } from 'node:worker_threads'
+import { PortQueue } from '../queue/port-queue.js'
+import { tallyOf, type DeliveryTally } from './delivery-records.js'
+import { openDelivery } from './delivery-service.js'
+import type { ThreadData, ThreadMessage } from './delivery-thread.js'
+
+const port = parentPort
+if (port === null) throw new Error('delivery-thread-entry runs only as a worker thread (see delivery-thread.ts)')
+const send = (m: ThreadMessage) => port.postMessage(m)
+
+let tallies: DeliveryTally[] = []
+function sendTallies(): void {
+  if (tallies.length === 0) return
+  send({ type: 'tallies', tallies })
+  tallies = []
+}
+
+const { config, queuePort } = workerData as ThreadData
+const queue = new PortQueue(queuePort)
+const service = await openDelivery(config, {
+  onReport: (r) => tallies.push(tallyOf(r)),
+  onError: (err) => send({ type: 'error', message: err instanceof Error ? err.message : String(err) }),
+}, { queue })
+const timer = setInterval(sendTallies, 100)
+port.on('message', (m: { type: string }) => {
+  if (m.type === 'wake') return service.worker.wake()
+  if (m.type !== 'stop') return
+  void service.close().then(
+    async () => {
+      await queue.close()
+      clearInterval(timer)
+      sendTallies()
+      send({ type: 'stopped' })
+      port.close()
+    },
+    (err: Error) => {
+      send({ type: 'error', message: `the delivery thread could not stop cleanly: ${err.message}` })
+      process.exit(1)
+    },
+  )
+})
+service.worker.start()
+send({ type: 'ready' })

@@ -1,0 +1,19 @@
+// A queue that says when jobs were enqueued, so an idle worker elsewhere (another thread) can start at once
+// instead of at the end of its polling wait.
+import type { JobQueue } from './queue.js'
+
+export function notifyingQueue(queue: JobQueue, onEnqueued: () => void): JobQueue {
+  return {
+    async enqueue(jobs) {
+      await queue.enqueue(jobs)
+      onEnqueued()
+    },
+    lease: (max, leaseMs) => queue.lease(max, leaseMs),
+    ack: (job) => queue.ack(job),
+    retryAt: (job, at, reason) => queue.retryAt(job, at, reason),
+    fail: (job, reason) => queue.fail(job, reason),
+    depth: () => queue.depth(),
+    replay: (destinationId, since) => queue.replay(destinationId, since),
+    close: () => queue.close(),
+  }
+}
