@@ -1,5 +1,8 @@
 // Turns the worker's outcome reports into delivery records.
 import type { DeliveryLog } from '../store/delivery-log.js'
+
+/** The record detail of a delivered event that needed more than one attempt. */
+export const AFTER_RETRY = 'after retry'
 import type { DeliveryOutcome, OutcomeReport } from './worker.js'
 
 /** What metrics need of a settled job: small enough to cross from the delivery thread in bulk. */
@@ -25,7 +28,8 @@ export function recordTo(log: DeliveryLog, now: () => number = Date.now): (r: Ou
       destinationId: r.destinationId,
       messageId: r.messageId,
       status: o.status,
-      detail: detailOf(o),
+      // A delivery that needed retries is counted apart, for the Delivery Overview's retryCount.
+      detail: o.status === 'delivered' && r.attempt > 1 ? AFTER_RETRY : detailOf(o),
       ...(o.status === 'filtered' && o.detail !== undefined ? { reason: o.detail } : 'reason' in o ? { reason: o.reason } : {}),
       attempt: r.attempt,
       at: new Date(now()),

@@ -13,6 +13,7 @@ import { ApiError } from './api-errors.js'
 import { auditRoutes } from './audit-routes.js'
 import { connectionRoutes } from './connection-routes.js'
 import { filterRoutes } from './filter-routes.js'
+import { deliveryOverviewRoutes } from './delivery-overview-routes.js'
 import { deliveryRoutes } from './delivery-routes.js'
 import type { DeliveryLog } from '../store/delivery-log.js'
 import { trackingRoutes } from './tracking-routes.js'
@@ -126,6 +127,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       await api.register(connectionRoutes, { connections: deps.connections })
       await api.register(filterRoutes, { filters: deps.filters })
       await api.register(deliveryRoutes, { deliveries: deps.deliveries, connections: deps.connections, queue: deps.queue })
+      await api.register(deliveryOverviewRoutes, { deliveries: deps.deliveries, connections: deps.connections })
     },
     { prefix: '/api' },
   )
