@@ -1,7 +1,10 @@
-// The suite every JobQueue implementation must pass. Time is injected, so expiry is tested without waiting.
+// The suite every JobQueue implementation must pass. Time is injected: a queue that keeps its own time
+// (SQLite) is stepped through expiry without waiting; one whose leases are timed by a server (JetStream)
+// gets a clock that also sleeps, and a short lease, so the suite waits seconds, not minutes.
 import assert from 'node:assert/strict'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, it } from 'node:test'
-import { LeaseLostError, type JobQueue } from './queue.js'
+import { LeaseLostError, type JobQueue, type NewJob } from './queue.js'
 
 export interface Clock {
   now: () => number
@@ -13,17 +16,49 @@ export function testClock(start = Date.UTC(2026, 10, 27, 7, 0, 0)): Clock {
   return { now: () => t, advance: (ms) => void (t += ms) }
 }
 
+export interface ContractClock {
+  now: () => number
+  advance(ms: number): void | Promise<void>
+}
+
+/**
+ * A test clock whose advance also lets real time pass (plus `slackMs`, for a server's timers to fire),
+ * for queues whose leases and delays are timed by a server.
+ */
+export function sleepingClock(slackMs: number): ContractClock {
+  const clock = testClock()
+  return { now: clock.now, advance: async (ms) => { clock.advance(ms); await sleep(ms + slackMs) } }
+}
+
+/** What differs between implementations; the suite checks each promise an implementation makes. */
+export interface QueueCapabilities {
+  /** The lease the suite asks for, ms (short when the clock really sleeps). */
+  leaseMs: number
+  /**
+   * How enqueue() stays all or nothing for the caller. 'atomic': one transaction, a rejected enqueue left
+   * nothing. 'idempotent': jobs are published one by one, so a rejected enqueue may have left some; the
+   * caller sends the same jobs again, and their dedupeKeys make the repeat add nothing twice.
+   */
+  enqueue: 'atomic' | 'idempotent'
+}
+
 /** `open` makes a fresh, empty queue on the given clock; `openSecond` a second handle on the same queue. */
-export function queueContract(name: string, open: (clock: Clock) => Promise<{ queue: JobQueue; openSecond: () => Promise<JobQueue> }>) {
+export function queueContract(
+  name: string,
+  open: (clock: ContractClock) => Promise<{ queue: JobQueue; openSecond: () => Promise<JobQueue> }>,
+  capabilities: QueueCapabilities,
+  makeClock: () => ContractClock = testClock,
+) {
+  const T = capabilities.leaseMs
   describe(`${name}: JobQueue contract`, () => {
-    const job = (i: number, destinationId = 'dst_a') => ({ destinationId, payload: JSON.stringify({ i }) })
+    const job = (i: number, destinationId = 'dst_a'): NewJob => ({ destinationId, payload: JSON.stringify({ i }) })
 
     it('leases enqueued jobs in order, and an acked job is gone', async () => {
-      const clock = testClock()
+      const clock = makeClock()
       const { queue } = await open(clock)
       await queue.enqueue([job(1), job(2), job(3)])
       assert.equal(await queue.depth(), 3)
-      const leased = await queue.lease(2, 30_000)
+      const leased = await queue.lease(2, T)
       assert.deepEqual(leased.map((j) => JSON.parse(j.payload).i), [1, 2])
       assert.deepEqual(leased.map((j) => j.attempts), [1, 1])
       assert.equal(leased[0]!.enqueuedAt, clock.now())
@@ -33,13 +68,13 @@ export function queueContract(name: string, open: (clock: Clock) => Promise<{ qu
     })
 
     it('a leased job is not leased again until its lease expires; then it comes back with one more attempt', async () => {
-      const clock = testClock()
+      const clock = makeClock()
       const { queue } = await open(clock)
       await queue.enqueue([job(1)])
-      const [first] = await queue.lease(10, 30_000)
-      assert.deepEqual(await queue.lease(10, 30_000), [])
-      clock.advance(30_001)
-      const [again] = await queue.lease(10, 30_000)
+      const [first] = await queue.lease(10, T)
+      assert.deepEqual(await queue.lease(10, T), [])
+      await clock.advance(T + 1)
+      const [again] = await queue.lease(10, T)
       assert.equal(again!.id, first!.id)
       assert.equal(again!.attempts, 2)
       // The first worker's lease is lost: it cannot settle the job now held by another.
@@ -49,10 +84,10 @@ export function queueContract(name: string, open: (clock: Clock) => Promise<{ qu
     })
 
     it('a lease is settled exactly once', async () => {
-      const clock = testClock()
+      const clock = makeClock()
       const { queue } = await open(clock)
       await queue.enqueue([job(1), job(2), job(3)])
-      const [a, b, c] = await queue.lease(3, 30_000)
+      const [a, b, c] = await queue.lease(3, T)
       await queue.ack(a!)
       await assert.rejects(queue.ack(a!), LeaseLostError)
       await assert.rejects(queue.retryAt(a!, clock.now() + 1000, 'x'), LeaseLostError)
@@ -64,64 +99,86 @@ export function queueContract(name: string, open: (clock: Clock) => Promise<{ qu
     })
 
     it('retryAt keeps the job hidden until then', async () => {
-      const clock = testClock()
+      const clock = makeClock()
       const { queue } = await open(clock)
       await queue.enqueue([job(1)])
-      const [j] = await queue.lease(1, 30_000)
-      await queue.retryAt(j!, clock.now() + 5_000, '503 from destination')
-      assert.deepEqual(await queue.lease(1, 30_000), [])
-      clock.advance(5_000)
-      const [again] = await queue.lease(1, 30_000)
+      const [j] = await queue.lease(1, T)
+      await queue.retryAt(j!, clock.now() + T / 2, '503 from destination')
+      assert.deepEqual(await queue.lease(1, T), [])
+      await clock.advance(T / 2)
+      const [again] = await queue.lease(1, T)
       assert.equal(again!.attempts, 2)
       await queue.close()
     })
 
     it('a failed job is kept out of leases and out of the depth', async () => {
-      const clock = testClock()
+      const clock = makeClock()
       const { queue } = await open(clock)
       await queue.enqueue([job(1)])
-      const [j] = await queue.lease(1, 30_000)
+      const [j] = await queue.lease(1, T)
       await queue.fail(j!, 'Message Rejected')
-      clock.advance(10 * 60_000)
-      assert.deepEqual(await queue.lease(10, 30_000), [])
+      await clock.advance(2 * T)
+      assert.deepEqual(await queue.lease(10, T), [])
       assert.equal(await queue.depth(), 0)
       await queue.close()
     })
 
     it('replay makes failed jobs of a destination due again, with a fresh retry window, optionally only recent failures', async () => {
-      const clock = testClock()
+      const clock = makeClock()
       const { queue } = await open(clock)
       await queue.enqueue([job(1), job(2), job(3, 'dst_b')])
-      const [a, b, c] = await queue.lease(3, 30_000)
+      const [a, b, c] = await queue.lease(3, T)
       await queue.fail(a!, 'Bad Request')
-      clock.advance(60_000)
+      await clock.advance(T / 10)
       const since = clock.now()
       await queue.fail(b!, 'Bad Request')
       await queue.fail(c!, 'Bad Request')
       assert.equal(await queue.replay('dst_a', since), 1)
-      const [again] = await queue.lease(10, 30_000)
+      const [again] = await queue.lease(10, T)
       assert.deepEqual([JSON.parse(again!.payload).i, again!.attempts, again!.enqueuedAt], [2, 1, clock.now()])
       assert.equal(await queue.replay('dst_a'), 1)
       assert.equal(await queue.replay('dst_a'), 0)
       await queue.close()
     })
 
-    it('enqueue is all or nothing', async () => {
-      const clock = testClock()
+    it('an invalid job rejects the whole enqueue before anything is added', async () => {
+      const clock = makeClock()
       const { queue } = await open(clock)
-      await assert.rejects(queue.enqueue([job(1), { destinationId: 'dst_a', payload: undefined as unknown as string }]))
+      await assert.rejects(queue.enqueue([job(1), { destinationId: 'dst_a', payload: undefined as unknown as string }]), /payload/)
+      await assert.rejects(queue.enqueue([job(1), { ...job(2), dedupeKey: '' }]), /dedupeKey/)
       assert.equal(await queue.depth(), 0)
       await queue.close()
     })
 
+    if (capabilities.enqueue === 'idempotent') {
+      it('enqueue sent again after a partial failure adds each job once, by its dedupeKey', async () => {
+        const clock = makeClock()
+        const { queue, openSecond } = await open(clock)
+        const keyed = (i: number): NewJob => ({ ...job(i), dedupeKey: `m-${i}:dst_a` })
+        // What a rejected enqueue may leave: the first two of three jobs. The caller sends all three again,
+        // possibly through another process.
+        await queue.enqueue([keyed(1), keyed(2)])
+        const other = await openSecond()
+        await other.enqueue([keyed(1), keyed(2), keyed(3)])
+        assert.equal(await queue.depth(), 3)
+        const leased = await queue.lease(10, T)
+        assert.deepEqual(leased.map((j) => JSON.parse(j.payload).i).sort(), [1, 2, 3])
+        // Jobs without a key are never taken for repeats.
+        await queue.enqueue([job(4), job(4)])
+        assert.equal(await queue.depth(), 5)
+        await other.close()
+        await queue.close()
+      })
+    }
+
     it('two workers leasing at once never receive the same job', async () => {
-      const clock = testClock()
+      const clock = makeClock()
       const { queue, openSecond } = await open(clock)
       const other = await openSecond()
       await queue.enqueue(Array.from({ length: 500 }, (_, i) => job(i)))
       const seen = new Set<string>()
       for (let round = 0; round < 30; round++) {
-        const [a, b] = await Promise.all([queue.lease(17, 30_000), other.lease(17, 30_000)])
+        const [a, b] = await Promise.all([queue.lease(17, T), other.lease(17, T)])
         for (const j of [...a, ...b]) {
           assert.equal(seen.has(j.id), false, `job ${j.id} leased twice`)
           seen.add(j.id)

@@ -1,10 +1,16 @@
-// The durable job queue: one job per (event, destination). Implementations: SQLite (embedded) now,
-// NATS JetStream (scale-out) later; both must pass queue.contract.ts.
+// The durable job queue: one job per (event, destination). Implementations: SQLite (embedded) and
+// NATS JetStream (scale-out); both pass queue.contract.ts.
 
 export interface NewJob {
   destinationId: string
   /** The event, as JSON text. */
   payload: string
+  /**
+   * The job's natural key (the event's messageId with the destinationId): a queue that publishes jobs one
+   * by one (JetStream) drops a job whose key it saw within its dedupe window, so a sender's retry of a
+   * failed enqueue adds nothing twice. The SQLite queue, atomic, does not need it.
+   */
+  dedupeKey?: string
 }
 
 export interface LeasedJob {
@@ -20,7 +26,11 @@ export interface LeasedJob {
 }
 
 export interface JobQueue {
-  /** Adds jobs atomically: all of them are durable when this resolves, or none is. */
+  /**
+   * Adds jobs: all of them are durable when this resolves. When it rejects, the SQLite queue added none;
+   * the JetStream queue may have added some, and sending the same jobs again (same dedupeKeys) adds the
+   * rest without repeats. Either way the caller answers 5xx and the sender retries.
+   */
   enqueue(jobs: NewJob[]): Promise<void>
   /** Up to `max` jobs that are due, hidden from other workers for `leaseMs`; a job not settled by then comes back. */
   lease(max: number, leaseMs: number): Promise<LeasedJob[]>
@@ -45,5 +55,14 @@ export class LeaseLostError extends Error {
   constructor(jobId: string) {
     super(`job ${jobId} is no longer leased by this worker (settled already, or its lease expired and it was leased again)`)
     this.name = 'LeaseLostError'
+  }
+}
+
+/** Throws a TypeError naming what is wrong with a job, for the code that built it. */
+export function checkJob(job: NewJob): void {
+  if (typeof job.destinationId !== 'string' || job.destinationId === '') throw new TypeError('a job needs a destinationId (a non-empty string)')
+  if (typeof job.payload !== 'string') throw new TypeError(`a job for ${job.destinationId} needs its payload as a JSON string`)
+  if (job.dedupeKey !== undefined && (typeof job.dedupeKey !== 'string' || job.dedupeKey === '')) {
+    throw new TypeError(`a job for ${job.destinationId} has an empty dedupeKey: leave it out, or give the messageId and destinationId`)
   }
 }

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { LeaseLostError, type JobQueue, type LeasedJob, type NewJob } from './queue.js'
+import { checkJob, LeaseLostError, type JobQueue, type LeasedJob, type NewJob } from './queue.js'
 
 export interface SqliteQueueOptions {
   file: string
@@ -80,7 +80,7 @@ export class SqliteQueue implements JobQueue {
     const at = this.#now()
     this.#db.transaction((list: NewJob[]) => {
       for (const job of list) {
-        if (typeof job.destinationId !== 'string' || typeof job.payload !== 'string') throw new TypeError('a job needs a destinationId and a JSON payload string')
+        checkJob(job)
         this.#insert.run(job.destinationId, job.payload, at, at)
       }
     })(jobs)
