@@ -19,7 +19,7 @@ function across(owner: JobQueue): PortQueue {
 queueContract('sqlite through a message port', async (clock) => {
   const owner = SqliteQueue.open({ file: join(mkdtempSync(join(tmpdir(), 'insertfn-port-queue-')), 'queue.db'), now: clock.now })
   return { queue: across(owner), openSecond: async () => across(owner) }
-})
+}, { leaseMs: 30_000, enqueue: 'atomic' })
 
 it('a lost lease arrives on the far side as a LeaseLostError naming the job, and other errors keep their message', async () => {
   const owner = SqliteQueue.open({ file: join(mkdtempSync(join(tmpdir(), 'insertfn-port-queue-')), 'queue.db') })
@@ -28,7 +28,7 @@ it('a lost lease arrives on the far side as a LeaseLostError naming the job, and
   const [job] = await queue.lease(1, 60_000)
   await queue.ack(job!)
   await assert.rejects(queue.ack(job!), (err: Error) => err instanceof LeaseLostError && err.message.includes(`job ${job!.id} `))
-  await assert.rejects(queue.enqueue([{ destinationId: 'd' } as never]), /a job needs a destinationId and a JSON payload string/)
+  await assert.rejects(queue.enqueue([{ destinationId: 'd' } as never]), /a job for d needs its payload as a JSON string/)
   await queue.close()
   await owner.close()
 })
