@@ -1,19 +1,21 @@
-// The embedded default put together: every part on files in one data directory. The server (ingestion and
-// the management API) runs on the main thread; delivery runs in a worker thread of the same process, with
-// its own connections to the same files. `insertfn start` and the end-to-end benchmark both build it here.
+// `insertfn start` put together. The embedded default: every part on files in one data directory (SQLite for
+// the store and for the queue), the server (ingestion and the management API) on the main thread and
+// delivery in a worker thread of the same process. Scaled out: the store in Postgres, the queue in NATS
+// JetStream, and delivery in `insertfn worker` processes (or threads here too, if asked for).
+// The end-to-end benchmark builds the same thing through the CLI.
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { tallyOf } from '../pipeline/delivery-records.js'
 import { openDelivery, type DeliveryConfig, type DeliveryService } from '../pipeline/delivery-service.js'
 import { startDeliveryThread, type DeliveryThread } from '../pipeline/delivery-thread.js'
 import { notifyingQueue } from '../queue/notifying-queue.js'
-import { SqliteQueue } from '../queue/sqlite-queue.js'
+import { parseQueueUrl, queueFromUrl } from '../queue/queue-from-url.js'
 import { createRuntime, type RuntimeOptions } from '../runtime/index.js'
 import { buildServer } from '../server/app.js'
 import { createMetrics } from '../server/metrics.js'
 import { AuditLog } from '../store/audit-log.js'
 import { ConnectionStore } from '../store/connection-store.js'
-import { openSqlite } from '../store/database.js'
+import { openStore } from '../store/database.js'
 import { DeliveryLog } from '../store/delivery-log.js'
 import { FilterStore } from '../store/filter-store.js'
 import { FunctionStore } from '../store/function-store.js'
@@ -22,6 +24,10 @@ import { TokenStore } from '../store/token-store.js'
 
 export interface EmbeddedOptions {
   dataDir: string
+  /** The store; without it, insertfn.db in the data directory. */
+  databaseUrl?: string
+  /** The queue; without it, queue.db in the data directory. */
+  queueUrl?: string
   runtime?: RuntimeOptions
   /** Base64 of 32 bytes; without it, a key file in the data directory. */
   secretKey?: string
@@ -29,8 +35,13 @@ export interface EmbeddedOptions {
   maxQueueDepth?: number
   logger?: boolean | object
   /**
-   * Where delivery runs: in a worker thread (the default), or on the main thread ('inline', which a
-   * runtime option that is a function, such as `fetch`, needs: functions cannot cross into a thread).
+   * Delivery threads in this process. Default: 1 with the embedded queue, 0 with a JetStream queue (then
+   * `insertfn worker` processes deliver).
+   */
+  workers?: number
+  /**
+   * 'inline' runs delivery on the main thread instead of in threads, which a runtime option that is a
+   * function, such as `fetch`, needs (functions cannot cross into a thread).
    */
   delivery?: 'thread' | 'inline'
 }
@@ -40,15 +51,26 @@ export interface Embedded {
   tokens: TokenStore
   connections: ConnectionStore
   functions: FunctionStore
+  /** How many delivery threads (or inline workers) this process runs. */
+  workers: number
   /** Starts delivering; resolves once the delivery side is running. */
   startDelivery(): Promise<void>
-  /** Stops taking events, lets delivery settle what it holds, then closes every file. */
+  /** Stops taking events, lets delivery settle what it holds, then closes every file and connection. */
   close(): Promise<void>
 }
 
 /** Opens the parts; throws InvalidOptionsError for bad runtime options, having closed what it opened. */
 export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> {
-  const store = await openSqlite(join(options.dataDir, 'insertfn.db'))
+  const database = options.databaseUrl ?? join(options.dataDir, 'insertfn.db')
+  const queueUrl = options.queueUrl ?? join(options.dataDir, 'queue.db')
+  const sqliteQueue = parseQueueUrl(queueUrl).kind === 'sqlite'
+  const keyFile = join(options.dataDir, 'secret.key')
+  // Checked before anything is opened: every process of a scaled-out insertfn must seal with the same key.
+  if (options.databaseUrl !== undefined && !options.secretKey) {
+    throw new Error('with --database-url, set INSERTFN_SECRET_KEY (base64 of 32 bytes, the same for the server and every worker): a key file in one data directory cannot be shared')
+  }
+  const secrets = SecretBox.fromEnvironment(keyFile, options.secretKey)
+  const store = await openStore(database)
   let runtime
   try {
     // The server's runtime only checks code and runs previews; delivery has its own.
@@ -57,18 +79,17 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
     await store.close()
     throw err
   }
+  const queue = await queueFromUrl(queueUrl, { ackWaitMs: options.leaseMs ?? 60_000 })
   const tokens = new TokenStore(store.db)
-  const keyFile = join(options.dataDir, 'secret.key')
-  const connections = new ConnectionStore(store.db, SecretBox.fromEnvironment(keyFile, options.secretKey))
-  // The queue has a file of its own: jobs never wait on control-plane writes.
-  const queue = SqliteQueue.open({ file: join(options.dataDir, 'queue.db') })
+  const connections = new ConnectionStore(store.db, secrets)
   const functions = new FunctionStore(store.db)
   // The server reads delivery records; the delivery side writes them.
   const deliveries = new DeliveryLog(store.db, { flushMs: 0 })
   const metrics = createMetrics(queue)
-  let delivery: DeliveryThread | DeliveryService | undefined
-  // Delivery hears of new jobs at once, so an event does not wait out the worker's idle poll.
-  const ingest = notifyingQueue(queue, () => (delivery === undefined ? undefined : 'wake' in delivery ? delivery.wake() : delivery.worker.wake()))
+  const workers = options.workers ?? (sqliteQueue ? 1 : 0)
+  const running: (DeliveryThread | DeliveryService)[] = []
+  // Delivery here hears of new jobs at once, so an event does not wait out the worker's idle poll.
+  const ingest = notifyingQueue(queue, () => running.forEach((d) => ('wake' in d ? d.wake() : d.worker.wake())))
   const app = buildServer({
     ...(options.maxQueueDepth === undefined ? {} : { maxQueueDepth: options.maxQueueDepth }),
     metrics, queue: ingest, deliveries, functions, connections, filters: new FilterStore(store.db), audit: new AuditLog(store.db), tokens, runtime,
@@ -76,30 +97,37 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
   })
   const { fetch, ...plainRuntime } = options.runtime ?? {}
   const config: DeliveryConfig = {
-    dataDir: options.dataDir,
+    database,
+    // A SQLite queue keeps one writer, this thread: delivery threads lease through it. JetStream takes connections from anywhere.
+    ...(sqliteQueue ? {} : { queue: queueUrl }),
+    ...(options.secretKey ? { secretKey: options.secretKey } : { secretKeyFile: keyFile }),
     runtime: plainRuntime,
-    ...(options.secretKey === undefined ? {} : { secretKey: options.secretKey }),
     ...(options.leaseMs === undefined ? {} : { worker: { leaseMs: options.leaseMs } }),
   }
+  let started = false
   return {
-    app, tokens, connections, functions,
+    app, tokens, connections, functions, workers,
     async startDelivery() {
-      if (delivery !== undefined) return
+      if (started) return
+      started = true
       const onError = (message: string) => app.log.error(`delivery: ${message}`)
-      if ((options.delivery ?? 'thread') === 'thread' && fetch === undefined) {
-        delivery = await startDeliveryThread(config, queue, { onTallies: (ts) => ts.forEach((t) => metrics.delivery(t)), onError })
-      } else {
-        const service = await openDelivery(config, {
-          onReport: (r) => metrics.delivery(tallyOf(r)),
-          onError: (err) => onError(err instanceof Error ? err.message : String(err)),
-        }, { queue, ...(fetch === undefined ? {} : { fetch }) })
-        service.worker.start()
-        delivery = service
+      const shared = sqliteQueue ? queue : undefined
+      for (let i = 0; i < workers; i++) {
+        if ((options.delivery ?? 'thread') === 'thread' && fetch === undefined) {
+          running.push(await startDeliveryThread(config, shared, { onTallies: (ts) => ts.forEach((t) => metrics.delivery(t)), onError }))
+        } else {
+          const service = await openDelivery(config, {
+            onReport: (r) => metrics.delivery(tallyOf(r)),
+            onError: (err) => onError(err instanceof Error ? err.message : String(err)),
+          }, { ...(shared === undefined ? {} : { queue: shared }), ...(fetch === undefined ? {} : { fetch }) })
+          service.worker.start()
+          running.push(service)
+        }
       }
     },
     async close() {
       await app.close()
-      if (delivery !== undefined) await ('stop' in delivery ? delivery.stop() : delivery.close())
+      await Promise.all(running.map((d) => ('stop' in d ? d.stop() : d.close())))
       await runtime.close()
       await queue.close()
       await store.close()

@@ -2,11 +2,13 @@
 import { runCommand, RUN_HELP } from './run-command.js'
 import { startCommand, START_HELP } from './start-command.js'
 import { UsageError } from './usage-error.js'
+import { workerCommand, WORKER_HELP } from './worker-command.js'
 
 const HELP = `insertfn: Segment-style insert functions, self-hosted
 
 Usage:
-  insertfn start [options]                                    run the server on an embedded SQLite file
+  insertfn start [options]                                    run the server (embedded SQLite by default)
+  insertfn worker --database-url <url> --queue-url <url>      run delivery against Postgres and NATS
   insertfn run <function.js|.ts> --event <file|-> [options]   run one event, or a JSON array as a batch
 
 Run \`insertfn <command> --help\` for a command's options.
@@ -29,6 +31,12 @@ export async function main(argv: string[]): Promise<number> {
           return 0
         }
         return await startCommand(rest)
+      case 'worker':
+        if (rest.includes('--help') || rest.includes('-h')) {
+          process.stdout.write(WORKER_HELP)
+          return 0
+        }
+        return await workerCommand(rest)
       case undefined:
       case '--help':
       case '-h':

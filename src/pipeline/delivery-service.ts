@@ -2,13 +2,12 @@
 // store and the queue, its own sandbox runtime and webhook client. It runs in a thread of `insertfn start`
 // (the embedded default) and is what a separate delivery process is made of, so it shares no objects with
 // the server, only the files (or, scaled out, the servers) both point at.
-import { join } from 'node:path'
 import { createWebhookDelivery } from '../destinations/webhook.js'
 import type { JobQueue } from '../queue/queue.js'
-import { SqliteQueue } from '../queue/sqlite-queue.js'
+import { queueFromUrl } from '../queue/queue-from-url.js'
 import { createRuntime, type RuntimeOptions } from '../runtime/index.js'
 import { ConnectionStore } from '../store/connection-store.js'
-import { openSqlite } from '../store/database.js'
+import { openStore } from '../store/database.js'
 import { DeliveryLog } from '../store/delivery-log.js'
 import { FilterStore } from '../store/filter-store.js'
 import { FunctionStore } from '../store/function-store.js'
@@ -18,10 +17,14 @@ import { Worker, type OutcomeReport, type WorkerOptions } from './worker.js'
 
 /** Plain data only: it crosses into a worker thread. */
 export interface DeliveryConfig {
-  dataDir: string
-  runtime?: Omit<RuntimeOptions, 'fetch'>
-  /** Base64 of 32 bytes; without it, the key file in the data directory. */
+  /** The store: a SQLite file, or a postgres:// URL (see openStore). */
+  database: string
+  /** The queue: a SQLite file or a nats:// URL (see queueFromUrl). Without it, the caller passes one. */
+  queue?: string
+  /** Base64 of 32 bytes, the same everywhere the store is used; without it, secretKeyFile. */
   secretKey?: string
+  secretKeyFile?: string
+  runtime?: Omit<RuntimeOptions, 'fetch'>
   worker?: Partial<WorkerOptions>
 }
 
@@ -46,15 +49,18 @@ export interface DeliveryExtras {
 }
 
 export async function openDelivery(config: DeliveryConfig, hooks: DeliveryHooks = {}, extras: DeliveryExtras = {}): Promise<DeliveryService> {
-  const store = await openSqlite(join(config.dataDir, 'insertfn.db'))
+  if (config.secretKey === undefined && config.secretKeyFile === undefined) throw new Error('delivery needs the secret key that seals settings: give secretKey (INSERTFN_SECRET_KEY) or secretKeyFile')
+  if (config.queue === undefined && extras.queue === undefined) throw new Error('delivery needs a queue: give its URL, or the queue itself')
+  const secrets = SecretBox.fromEnvironment(config.secretKeyFile ?? '', config.secretKey)
+  const store = await openStore(config.database)
   const runtime = createRuntime({ ...config.runtime, ...(extras.fetch === undefined ? {} : { fetch: extras.fetch }) })
-  const queue = extras.queue ?? SqliteQueue.open({ file: join(config.dataDir, 'queue.db') })
+  const queue = extras.queue ?? await queueFromUrl(config.queue!, { ackWaitMs: config.worker?.leaseMs ?? 60_000 })
   const deliveries = new DeliveryLog(store.db, { onError: (err) => hooks.onError?.(new Error(`delivery records could not be written: ${(err as Error).message}`)) })
   const webhook = createWebhookDelivery()
   const record = recordTo(deliveries)
   const worker = new Worker({
     queue,
-    connections: new ConnectionStore(store.db, SecretBox.fromEnvironment(join(config.dataDir, 'secret.key'), config.secretKey)),
+    connections: new ConnectionStore(store.db, secrets),
     filters: new FilterStore(store.db),
     functions: new FunctionStore(store.db),
     runtime,

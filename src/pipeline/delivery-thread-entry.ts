@@ -18,18 +18,18 @@ function sendTallies(): void {
 }
 
 const { config, queuePort } = workerData as ThreadData
-const queue = new PortQueue(queuePort)
+const queue = queuePort === undefined ? undefined : new PortQueue(queuePort)
 const service = await openDelivery(config, {
   onReport: (r) => tallies.push(tallyOf(r)),
   onError: (err) => send({ type: 'error', message: err instanceof Error ? err.message : String(err) }),
-}, { queue })
+}, queue === undefined ? {} : { queue })
 const timer = setInterval(sendTallies, 100)
 port.on('message', (m: { type: string }) => {
   if (m.type === 'wake') return service.worker.wake()
   if (m.type !== 'stop') return
   void service.close().then(
     async () => {
-      await queue.close()
+      await queue?.close()
       clearInterval(timer)
       sendTallies()
       send({ type: 'stopped' })

@@ -32,21 +32,25 @@ const RESTART_DELAY_MS = 1000
 /** What the thread is started with. */
 export interface ThreadData {
   config: DeliveryConfig
-  /** The thread's end of the queue channel: this thread owns the queue and serves it. */
-  queuePort: MessagePort
+  /** The thread's end of the queue channel, when this thread owns the queue and serves it. */
+  queuePort?: MessagePort
 }
 
-/** Starts delivery in a thread that leases from `queue` through this thread (which stays its only user). */
-export async function startDeliveryThread(config: DeliveryConfig, queue: JobQueue, hooks: DeliveryThreadHooks): Promise<DeliveryThread> {
+/**
+ * Starts delivery in a thread. With `queue`, the thread leases from it through this thread (which stays the
+ * queue's only user); without it, the thread opens the queue named in the config itself.
+ */
+export async function startDeliveryThread(config: DeliveryConfig, queue: JobQueue | undefined, hooks: DeliveryThreadHooks): Promise<DeliveryThread> {
   let stopping = false
   let current: Thread
   let restartTimer: NodeJS.Timeout | undefined
 
   function spawn(): Promise<void> {
-    const channel = new MessageChannel()
-    serveQueue(queue, channel.port1)
-    const thread = new Thread(new URL('./delivery-thread-entry.js', import.meta.url), { workerData: { config, queuePort: channel.port2 }, transferList: [channel.port2] })
-    thread.once('exit', () => channel.port1.close())
+    const channel = queue === undefined ? undefined : new MessageChannel()
+    if (channel !== undefined) serveQueue(queue!, channel.port1)
+    const data: ThreadData = { config, ...(channel === undefined ? {} : { queuePort: channel.port2 }) }
+    const thread = new Thread(new URL('./delivery-thread-entry.js', import.meta.url), { workerData: data, transferList: channel === undefined ? [] : [channel.port2] })
+    thread.once('exit', () => channel?.port1.close())
     current = thread
     return new Promise<void>((ready, failed) => {
       let started = false

@@ -52,6 +52,23 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
   })
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  await migrateToLatest(db as Kysely<unknown>)
+  await migrateToLatest(db as Kysely<unknown>, schema)
   return { db, dialect: 'postgres', close: () => db.destroy() }
+}
+
+/**
+ * The store a setting names: a postgres:// (or postgresql://) URL, whose optional `schema` query parameter
+ * picks a schema (created if missing), or else a SQLite file (a path, or a sqlite: URL).
+ */
+export async function openStore(location: string): Promise<StoreDatabase> {
+  if (/^postgres(ql)?:\/\//i.test(location)) {
+    const url = new URL(location)
+    const schema = url.searchParams.get('schema') ?? undefined
+    url.searchParams.delete('schema')
+    return openPostgres(url.toString(), schema === undefined ? {} : { schema })
+  }
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(location) && !/^(sqlite|file):/i.test(location)) {
+    throw new Error(`database URL ${location.replace(/\/\/[^@/]*@/, '//••••@')}: use a postgres:// URL or a SQLite file path`)
+  }
+  return openSqlite(location.replace(/^sqlite:(\/\/)?/i, '').replace(/^file:\/\//i, ''))
 }

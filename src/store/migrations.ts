@@ -182,8 +182,10 @@ const migrations: Record<string, Migration> = {
 const provider: MigrationProvider = { getMigrations: async () => migrations }
 
 /** Brings the schema up to date; throws with the failing migration's name. */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest()
+export async function migrateToLatest(db: Kysely<unknown>, schema?: string): Promise<string[]> {
+  // With a schema, the migration tables are looked for in it: otherwise Kysely finds them in any schema of
+  // the database (another insertfn's, say), decides they exist, and fails to use them from this search_path.
+  const { error, results } = await new Migrator({ db, provider, ...(schema === undefined ? {} : { migrationTableSchema: schema }) }).migrateToLatest()
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
     throw new Error(`store migration ${failed} failed: ${(error as Error).message}`)
