@@ -1,5 +1,7 @@
-// npm run bench:e2e — the data plane end to end, exactly as `insertfn start` runs it (a server process with
-// its delivery thread, on a fresh data directory), driven from this process over HTTP:
+// npm run bench:e2e — the data plane end to end, exactly as insertfn runs: embedded (`insertfn start`, a
+// server process with its delivery thread, on a fresh data directory), then scaled out (`insertfn start`
+// on the local Postgres and NATS JetStream with one, then two `insertfn worker` processes), each driven
+// from this process over HTTP:
 //   throughput: /v1/batch requests of 100 events on 8 connections, through the queue and the worker to a
 //     webhook receiver in this process; with no function (the baseline), with a trivial insert function,
 //     and with the function and batched delivery (100 events per POST). Events/s until the last one
@@ -7,8 +9,8 @@
 //     when other work on the machine steals wall-clock time).
 //   latency: a steady 1,000 events/s (a batch of 10 every 10 ms) for LATENCY_SECONDS; p50, p99 and max of
 //     the time from sending to arriving at the webhook, per path.
-// Rounds interleave the paths; figures are medians over rounds. Env: BENCH_EVENTS, BENCH_ROUNDS,
-// BENCH_LATENCY_SECONDS, BENCH_PROFILE.
+// Rounds interleave the paths; figures are medians over rounds. Env: BENCH_EVENTS, BENCH_SCALE_OUT_EVENTS,
+// BENCH_ROUNDS, BENCH_LATENCY_SECONDS, BENCH_MODES (embedded,1,2), BENCH_PROFILE (embedded server only).
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -16,12 +18,16 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Pool } from 'undici'
-import { apiClient, startServerProcess } from '../src/testing/server-process.js'
+import { jetstreamManager } from '@nats-io/jetstream'
+import { connect } from '@nats-io/transport-node'
+import pg from 'pg'
+import { apiClient, startServerProcess, startWorkerProcess, type ServerProcess } from '../src/testing/server-process.js'
 import { realisticEvents } from './events.js'
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 30_000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10)
+const SCALE_OUT_EVENTS = Number(process.env.BENCH_SCALE_OUT_EVENTS ?? 10_000)
 const TOKEN = 'bench-owner-token'
 
 // The receiver: counts events, and for the latency run, when each messageId arrived.
@@ -48,20 +54,59 @@ const receiver = createServer((req, res) => {
 await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
 const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/in`
 
-const dataDir = mkdtempSync(join(tmpdir(), 'insertfn-bench-'))
 // BENCH_PROFILE=<dir> writes the server's CPU profiles (one per thread) there when it stops.
 const profile = process.env.BENCH_PROFILE
-const server = await startServerProcess({ dataDir, token: TOKEN, ...(profile ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profile] } : {}) })
-const api = apiClient(server.address, TOKEN)
-const client = new Pool(server.address, { connections: 8 })
 
-/** The server process's CPU time (all threads), seconds. */
-function serverCpu(): number {
-  const fields = readFileSync(`/proc/${server.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+/** insertfn as one deployment runs it: its processes, its management API, a client for its tracking API. */
+interface Deployment {
+  name: string
+  processes: ServerProcess[]
+  api: ReturnType<typeof apiClient>
+  client: Pool
+  /** CPU seconds of insertfn's own processes (all threads; not Postgres or NATS). */
+  cpu(): number
+  close(): Promise<void>
+}
+
+function cpuOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
   return (Number(fields[11]) + Number(fields[12])) / 100 // utime + stime, in clock ticks of 1/100 s
 }
 
-async function path(name: string, withFunction: boolean, batchSize = 1): Promise<string> {
+async function deploy(workers: number | 'embedded'): Promise<Deployment> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'insertfn-bench-'))
+  const id = randomBytes(4).toString('hex')
+  const scaled = workers !== 'embedded'
+  const schema = `bench_${id}`
+  const env: Record<string, string> = scaled
+    ? { INSERTFN_SECRET_KEY: randomBytes(32).toString('base64'), INSERTFN_DATABASE_URL: `postgres://postgres@127.0.0.1:5432/test?schema=${schema}`, INSERTFN_QUEUE_URL: `nats://127.0.0.1:4222?name=${schema}` }
+    : {}
+  const server = await startServerProcess({ dataDir, token: TOKEN, env, ...(profile && !scaled ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profile] } : {}) })
+  const processes = [server, ...(await Promise.all(Array.from({ length: scaled ? workers : 0 }, () => startWorkerProcess({ args: [], env }))))]
+  const client = new Pool(server.address, { connections: 8 })
+  return {
+    name: scaled ? `scale-out, ${workers} worker${workers > 1 ? 's' : ''}` : 'embedded',
+    processes, client, api: apiClient(server.address, TOKEN),
+    cpu: () => processes.reduce((n, p) => n + cpuOf(p.child.pid!), 0),
+    async close() {
+      await client.close()
+      for (const p of processes.reverse()) await p.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+      if (!scaled) return
+      const db = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' })
+      await db.connect()
+      await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+      await db.end()
+      const nc = await connect({ servers: '127.0.0.1:4222' })
+      const jsm = await jetstreamManager(nc)
+      for (const stream of [`${schema}_jobs`, `${schema}_failed`]) await jsm.streams.delete(stream).catch(() => undefined)
+      await nc.close()
+    },
+  }
+}
+
+async function path(d: Deployment, name: string, withFunction: boolean, batchSize = 1): Promise<string> {
+  const { api } = d
   const source = (await api('POST', '/sources', { slug: `bench-${randomBytes(3).toString('hex')}`, enabled: true, metadataId: 'http' })).source
   const destination = (await api('POST', '/destinations', { sourceId: source.id, metadataId: 'webhook', name, settings: { url: hookUrl, batchSize } })).destination
   if (withFunction) {
@@ -82,8 +127,8 @@ function batchBody(writeKey: string, size: number, onEvent?: (messageId: string)
   return JSON.stringify({ writeKey, batch })
 }
 
-async function post(body: string): Promise<void> {
-  const res = await client.request({ path: '/v1/batch', method: 'POST', headers: { 'content-type': 'application/json' }, body })
+async function post(d: Deployment, body: string): Promise<void> {
+  const res = await d.client.request({ path: '/v1/batch', method: 'POST', headers: { 'content-type': 'application/json' }, body })
   await res.body.text()
   if (res.statusCode !== 200) throw new Error(`ingest answered ${res.statusCode}`)
 }
@@ -96,21 +141,21 @@ async function waitFor(count: number, timeoutMs = 300_000): Promise<void> {
   }
 }
 
-async function throughput(writeKey: string): Promise<{ rate: number; cpuMsPer1k: number }> {
-  const bodies = Array.from({ length: EVENTS / 100 }, () => batchBody(writeKey, 100))
+async function throughput(d: Deployment, writeKey: string, events: number): Promise<{ rate: number; cpuMsPer1k: number }> {
+  const bodies = Array.from({ length: events / 100 }, () => batchBody(writeKey, 100))
   received = 0
-  const cpu = serverCpu()
+  const cpu = d.cpu()
   const started = performance.now()
   let next = 0
   await Promise.all(Array.from({ length: 8 }, async () => {
-    while (next < bodies.length) await post(bodies[next++]!)
+    while (next < bodies.length) await post(d, bodies[next++]!)
   }))
-  await waitFor(EVENTS)
+  await waitFor(events)
   const seconds = (performance.now() - started) / 1000
-  return { rate: EVENTS / seconds, cpuMsPer1k: ((serverCpu() - cpu) * 1000) / (EVENTS / 1000) }
+  return { rate: events / seconds, cpuMsPer1k: ((d.cpu() - cpu) * 1000) / (events / 1000) }
 }
 
-async function latency(writeKey: string): Promise<{ p50: number; p99: number; max: number }> {
+async function latency(d: Deployment, writeKey: string): Promise<{ p50: number; p99: number; max: number }> {
   received = 0
   latencies.length = 0
   const ticks = LATENCY_SECONDS * 100
@@ -121,7 +166,7 @@ async function latency(writeKey: string): Promise<{ p50: number; p99: number; ma
     const wait = due - performance.now()
     if (wait > 0) await new Promise((r) => setTimeout(r, wait))
     const now = performance.now()
-    sends.push(post(batchBody(writeKey, 10, (id) => sentAt.set(id, now))))
+    sends.push(post(d, batchBody(writeKey, 10, (id) => sentAt.set(id, now))))
   }
   await Promise.all(sends)
   await waitFor(ticks * 10)
@@ -132,46 +177,62 @@ async function latency(writeKey: string): Promise<{ p50: number; p99: number; ma
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const PATHS = {
-  'no function (baseline)': await path('baseline', false),
-  'trivial insert function': await path('function', true),
-  'trivial insert function, batched delivery (100 per POST)': await path('batched', true, 100),
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
+type Figures = { throughput: Record<string, { rate: number; cpuMsPer1k: number }[]>; latency: Record<string, { p50: number; p99: number; max: number }[]> }
+
+/** Rounds interleave the paths; round 0 warms up (isolates, JIT, SQLite pages) and is not counted. */
+async function measure(d: Deployment, events: number, batched: boolean): Promise<Figures> {
+  const paths: Record<string, string> = {
+    'no function (baseline)': await path(d, 'baseline', false),
+    'trivial insert function': await path(d, 'function', true),
+    ...(batched ? { 'trivial insert function, batched delivery (100 per POST)': await path(d, 'batched', true, 100) } : {}),
+  }
+  const figures: Figures = { throughput: {}, latency: {} }
+  for (let round = 0; round <= ROUNDS; round++) {
+    for (const [name, key] of Object.entries(paths)) {
+      const r = await throughput(d, key, events)
+      if (round > 0) (figures.throughput[name] ??= []).push(r)
+    }
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of ['no function (baseline)', 'trivial insert function']) (figures.latency[name] ??= []).push(await latency(d, paths[name]!))
+  }
+  return figures
 }
-const runs: Record<string, { rate: number; cpuMsPer1k: number }[]> = {}
-const lat: Record<string, { p50: number; p99: number; max: number }[]> = {}
-// Round 0 warms up (isolates, JIT, SQLite pages) and is not counted.
-for (let round = 0; round <= ROUNDS; round++) {
-  for (const [name, key] of Object.entries(PATHS)) {
-    const r = await throughput(key)
-    if (round > 0) (runs[name] ??= []).push(r)
+
+function report(d: string, f: Figures, events: number): void {
+  console.log(`### ${d}: ${events.toLocaleString('en-US')} events per run; medians of ${ROUNDS} rounds after a warm-up`)
+  console.log('')
+  console.log('| path | events/s | insertfn CPU ms per 1,000 events | rounds (events/s) |')
+  console.log('| --- | ---: | ---: | --- |')
+  for (const [name, rs] of Object.entries(f.throughput)) {
+    console.log(`| ${name} | ${fmt(median(rs.map((r) => r.rate)))} | ${median(rs.map((r) => r.cpuMsPer1k)).toFixed(0)} | ${rs.map((r) => fmt(r.rate)).join(', ')} |`)
+  }
+  const base = median(f.throughput['no function (baseline)']!.map((r) => r.rate))
+  const withFn = median(f.throughput['trivial insert function']!.map((r) => r.rate))
+  console.log('')
+  console.log(`The function costs ${((1 - withFn / base) * 100).toFixed(1)}% of the baseline's throughput (ratio ${(withFn / base).toFixed(2)}).`)
+  console.log('')
+  console.log(`Latency from sending to arriving at the webhook at a steady 1,000 events/s for ${LATENCY_SECONDS} s:`)
+  console.log('')
+  console.log('| path | p50 ms | p99 ms | max ms |')
+  console.log('| --- | ---: | ---: | ---: |')
+  for (const [name, ls] of Object.entries(f.latency)) {
+    console.log(`| ${name} | ${median(ls.map((l) => l.p50)).toFixed(1)} | ${median(ls.map((l) => l.p99)).toFixed(1)} | ${median(ls.map((l) => l.max)).toFixed(1)} |`)
+  }
+  console.log('')
+}
+
+console.log('insertfn end to end, as `insertfn start` (and `insertfn worker`) run it: /v1/batch requests of 100 events on 8 connections, to a webhook receiver in the benchmark process')
+console.log('')
+const MODES = (process.env.BENCH_MODES ?? 'embedded,1,2').split(',')
+for (const mode of MODES) {
+  const d = await deploy(mode === 'embedded' ? 'embedded' : Number(mode))
+  const events = mode === 'embedded' ? EVENTS : SCALE_OUT_EVENTS
+  try {
+    report(d.name, await measure(d, events, mode === 'embedded'), events)
+  } finally {
+    await d.close()
   }
 }
-for (let round = 0; round < ROUNDS; round++) {
-  for (const name of ['no function (baseline)', 'trivial insert function'] as const) (lat[name] ??= []).push(await latency(PATHS[name]))
-}
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
-console.log(`insertfn end-to-end, as \`insertfn start\` runs it: ${EVENTS.toLocaleString('en-US')} events per run over HTTP (/v1/batch of 100, 8 connections) to a webhook receiver; medians of ${ROUNDS} rounds after a warm-up`)
-console.log('')
-console.log('| path | events/s | server CPU ms per 1,000 events | rounds (events/s) |')
-console.log('| --- | ---: | ---: | --- |')
-for (const [name, rs] of Object.entries(runs)) {
-  console.log(`| ${name} | ${fmt(median(rs.map((r) => r.rate)))} | ${median(rs.map((r) => r.cpuMsPer1k)).toFixed(0)} | ${rs.map((r) => fmt(r.rate)).join(', ')} |`)
-}
-const base = median(runs['no function (baseline)']!.map((r) => r.rate))
-const withFn = median(runs['trivial insert function']!.map((r) => r.rate))
-console.log('')
-console.log(`the function costs ${((1 - withFn / base) * 100).toFixed(1)}% of the baseline's throughput (ratio ${(withFn / base).toFixed(2)})`)
-console.log('')
-console.log(`latency from sending to arriving at the webhook, at a steady 1,000 events/s for ${LATENCY_SECONDS} s, medians of ${ROUNDS} runs:`)
-console.log('')
-console.log('| path | p50 ms | p99 ms | max ms |')
-console.log('| --- | ---: | ---: | ---: |')
-for (const [name, ls] of Object.entries(lat)) {
-  console.log(`| ${name} | ${median(ls.map((l) => l.p50)).toFixed(1)} | ${median(ls.map((l) => l.p99)).toFixed(1)} | ${median(ls.map((l) => l.max)).toFixed(1)} |`)
-}
-
-await client.close()
-await server.stop()
 receiver.close()
-rmSync(dataDir, { recursive: true, force: true })

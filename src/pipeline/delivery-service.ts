@@ -37,6 +37,7 @@ export interface DeliveryHooks {
 
 export interface DeliveryService {
   worker: Worker
+  queue: JobQueue
   /** Stops leasing, settles what is held, writes the records, closes every connection. */
   close(): Promise<void>
 }
@@ -75,6 +76,7 @@ export async function openDelivery(config: DeliveryConfig, hooks: DeliveryHooks 
   })
   return {
     worker,
+    queue,
     async close() {
       await worker.stop()
       await deliveries.close()

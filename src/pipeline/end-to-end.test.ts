@@ -1,21 +1,23 @@
-// End to end, as a person would run it: `insertfn start` in its own process (delivery in its thread),
-// configured through the management API, events sent with Segment's analytics-node, a real webhook receiving
-// what the insert function lets through. Then the server is SIGKILLed under load and restarted: every event
-// that got a 200 still arrives.
+// End to end, as a person would run it, in both modes: embedded (`insertfn start` in its own process,
+// delivery in its thread, SQLite files) and scaled out (`insertfn start` and an `insertfn worker` process on
+// the local Postgres and NATS JetStream). Configured through the management API, events sent with Segment's
+// analytics-node, a real webhook receiving what the insert function lets through. Then every process is
+// SIGKILLed under load and restarted: every event that got a 200 still arrives.
 import assert from 'node:assert/strict'
 import { mkdtempSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, it } from 'node:test'
+import { randomBytes } from 'node:crypto'
+import { after, before, describe, it } from 'node:test'
+import { jetstreamManager } from '@nats-io/jetstream'
+import { connect } from '@nats-io/transport-node'
+import pg from 'pg'
 import { Analytics } from '@segment/analytics-node'
-import { apiClient, startServerProcess, type ServerProcess } from '../testing/server-process.js'
+import { apiClient, startServerProcess, startWorkerProcess, type ServerProcess } from '../testing/server-process.js'
 
 const TOKEN = 'e2e-owner-token'
-const dataDir = mkdtempSync(join(tmpdir(), 'insertfn-e2e-'))
-// A short lease, so the jobs a killed server held come back within the test's patience.
-const start = () => startServerProcess({ dataDir, token: TOKEN, env: { INSERTFN_LEASE_MS: '3000' } })
 
 const received: Record<string, unknown>[] = []
 let receiverUp = true
@@ -60,97 +62,161 @@ async function onTrack(event, settings) {
 const kindOf = (n: number) => (['internal', 'invalid', 'flaky', 'plain', 'plain'] as const)[n % 5]!
 const numbers = (events: Record<string, unknown>[]) => events.map((e) => (e.properties as { n: number }).n).sort((a, b) => a - b)
 
-let server: ServerProcess | undefined
-after(() => server?.stop('SIGKILL'))
+interface Mode {
+  name: string
+  /** Starts the server (and workers); returns the server. */
+  start(): Promise<ServerProcess>
+  /** Every process of the mode. */
+  processes(): ServerProcess[]
+  /** Where delivery metrics are served (the server itself when it delivers). */
+  deliveryMetrics(): string
+  cleanup(): Promise<void>
+}
 
-it('every event is accounted for: enriched and delivered, dropped, rejected, or retried until the CRM is back', async () => {
-  server = await start()
-  const api = apiClient(server.address, TOKEN)
-  const source = (await api('POST', '/sources', { slug: 'shop', enabled: true, metadataId: 'http' })).source
-  const destination = (await api('POST', '/destinations', { sourceId: source.id, metadataId: 'webhook', name: 'Orders', settings: { url: `${base}/orders` } })).destination
-  const fn = (await api('POST', '/functions', {
-    resourceType: 'INSERT_DESTINATION', displayName: 'Enrich', code: FUNCTION,
-    settings: [
-      { name: 'tier', label: 'Tier', description: '', type: 'STRING', required: true, sensitive: false },
-      { name: 'crmStatusUrl', label: 'CRM status URL', description: '', type: 'STRING', required: true, sensitive: false },
-    ],
-  })).function
-  await api('POST', `/functions/${fn.id}/deploy`)
-  await api('POST', '/insert-function-instances', { functionId: fn.id, integrationId: destination.id, name: 'enrich', settings: { tier: 'gold', crmStatusUrl: `${base}/crm-status` } })
+function embedded(): Mode {
+  const dataDir = mkdtempSync(join(tmpdir(), 'insertfn-e2e-'))
+  let server: ServerProcess | undefined
+  return {
+    name: 'embedded',
+    // A short lease, so the jobs a killed server held come back within the test's patience.
+    start: async () => (server = await startServerProcess({ dataDir, token: TOKEN, env: { INSERTFN_LEASE_MS: '3000' } })),
+    processes: () => (server === undefined ? [] : [server]),
+    deliveryMetrics: () => `${server!.address}/metrics`,
+    cleanup: async () => undefined,
+  }
+}
 
-  const analytics = new Analytics({ writeKey: source.writeKeys[0], host: server.address, flushAt: 20, flushInterval: 50, maxRetries: 3 })
-  for (let n = 0; n < 40; n++) analytics.track({ userId: `u${n}`, event: 'Order Completed', properties: { n, kind: kindOf(n) } })
-  await analytics.closeAndFlush({ timeout: 10_000 })
+function scaledOut(): Mode {
+  const id = `e2e_${randomBytes(4).toString('hex')}`
+  const env = {
+    INSERTFN_SECRET_KEY: randomBytes(32).toString('base64'), INSERTFN_LEASE_MS: '3000',
+    INSERTFN_DATABASE_URL: `postgres://postgres@127.0.0.1:5432/test?schema=${id}`, INSERTFN_QUEUE_URL: `nats://127.0.0.1:4222?name=${id}`,
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'insertfn-e2e-'))
+  let running: ServerProcess[] = []
+  return {
+    name: 'scaled out (Postgres, JetStream, a worker process)',
+    async start() {
+      const server = await startServerProcess({ dataDir, token: TOKEN, env })
+      running = [server, await startWorkerProcess({ args: ['--metrics-port', '0'], env })]
+      return server
+    },
+    processes: () => running,
+    deliveryMetrics: () => /metrics at (\S+)/.exec(running[1]!.output())![1]!,
+    async cleanup() {
+      const db = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' })
+      await db.connect()
+      await db.query(`DROP SCHEMA IF EXISTS ${id} CASCADE`)
+      await db.end()
+      const nc = await connect({ servers: '127.0.0.1:4222' })
+      const jsm = await jetstreamManager(nc)
+      for (const stream of [`${id}_jobs`, `${id}_failed`]) await jsm.streams.delete(stream).catch(() => undefined)
+      await nc.close()
+    },
+  }
+}
 
-  const expect = (kinds: string[]) => Array.from({ length: 40 }, (_, n) => n).filter((n) => kinds.includes(kindOf(n)))
-  await until(() => received.length === 16, 15_000, 'the 16 plain events')
-  // The flaky ones wait for the CRM: retried, not delivered, not failed.
-  const retrying = async () => ((await api('GET', `/destinations/${destination.id}/delivery-metrics`)).totals.retrying ?? 0) >= 8
-  await until(retrying, 10_000, 'the flaky events to be retried')
-  assert.deepEqual(numbers(received), expect(['plain']))
-  crmUp = true
-  await until(() => received.length === 24, 30_000, 'the flaky events after the CRM came back')
-  assert.deepEqual(numbers(received), expect(['plain', 'flaky']))
-  assert.ok(received.every((e) => (e.properties as { tier: string }).tier === 'gold'), 'every delivered event was enriched')
-
-  // received = delivered + filtered + failed, with the categories; retries are counted as attempts on the side.
-  await until(async () => ((await api('GET', `/destinations/${destination.id}/delivery-metrics`)).totals.delivered ?? 0) === 24, 5_000, 'the records of the deliveries')
-  const metrics = await api('GET', `/destinations/${destination.id}/delivery-metrics`)
-  const { delivered, filtered, failed } = metrics.totals as Record<string, number>
-  assert.deepEqual([delivered, filtered, failed], [24, 8, 8])
-  assert.equal(delivered! + filtered! + failed!, 40)
-  assert.deepEqual(metrics.byDetail.filtered, { 'insert function': 8 })
-  assert.deepEqual(metrics.byDetail.failed, { 'Message Rejected': 8 })
-  assert.equal(metrics.byDetail.delivered['after retry'], 8)
-  const failedEvents = (await api('GET', `/destinations/${destination.id}/events?status=failed`)).events as { reason: string; event: { properties: { n: number } } }[]
-  assert.deepEqual(failedEvents.map((e) => e.event.properties.n).sort((a, b) => a - b), expect(['invalid']))
-  assert.match(failedEvents[0]!.reason, /^ValidationError: order \d+ has no total$/)
-  const retried = (await api('GET', `/destinations/${destination.id}/events?status=retrying`)).events as { reason: string; trace: { requests: { url: string; status: number }[] } }[]
-  assert.equal(retried[0]!.reason, 'RetryError: CRM is down')
-  assert.equal(retried[0]!.trace.requests[0]!.status, 200, 'the record shows the request the function made')
-
-  const prometheus = await (await fetch(`${server.address}/metrics`)).text()
-  assert.match(prometheus, new RegExp(`insertfn_events_received_total\\{source="${source.id}"\\} 40`))
-  assert.match(prometheus, new RegExp(`insertfn_deliveries_total\\{destination="${destination.id}",status="delivered",detail=""\\} 24`))
-  assert.match(prometheus, new RegExp(`insertfn_deliveries_total\\{destination="${destination.id}",status="failed",detail="Message Rejected"\\} 8`))
-  assert.match(prometheus, /insertfn_queue_depth 0/)
-})
-
-it('SIGKILL under load loses nothing: every event that got a 200 arrives after a restart', async (t) => {
-  const api = apiClient(server!.address, TOKEN)
-  const source = (await api('POST', '/sources', { slug: 'load', enabled: true, metadataId: 'http' })).source
-  await api('POST', '/destinations', { sourceId: source.id, metadataId: 'webhook', name: 'Load', settings: { url: `${base}/load` } })
-  received.length = 0
-  // Batches straight to /v1/batch, so each 200 is known: those events must all arrive, the others may not.
-  const accepted = new Set<number>()
-  let n = 0
-  let killed = false
-  const senders = Array.from({ length: 4 }, async () => {
-    while (!killed) {
-      const batch = Array.from({ length: 50 }, () => ({ type: 'track', event: 'Load', userId: 'u', properties: { n: n++ } }))
-      try {
-        const res = await fetch(`${server!.address}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ writeKey: source.writeKeys[0], batch }) })
-        if (res.status === 200) for (const e of batch) accepted.add(e.properties.n)
-      } catch {
-        return // the server is gone
-      }
-    }
+for (const mode of [embedded(), scaledOut()]) describe(mode.name, () => {
+  let server: ServerProcess | undefined
+  const start = mode.start
+  after(async () => {
+    await Promise.all(mode.processes().map((p) => p.stop('SIGKILL')))
+    await mode.cleanup()
   })
-  await until(() => received.length > 300, 15_000, 'deliveries to be under way')
-  killed = true
-  await server!.stop('SIGKILL')
-  await Promise.all(senders)
-  const before = received.length
-  assert.ok(accepted.size > before, `events were still queued when the server died (${accepted.size} accepted, ${before} delivered)`)
 
-  server = await start()
-  await until(() => new Set(numbers(received)).size >= accepted.size, 30_000, `all ${accepted.size} accepted events (have ${new Set(numbers(received)).size})`)
-  const arrived = new Set(numbers(received))
-  assert.deepEqual([...accepted].filter((x) => !arrived.has(x)), [], 'no accepted event is missing')
-  const repeats = received.length - arrived.size
-  // At least once: a job delivered but not yet acked when the process died runs again, unless the dedupe window saw it.
-  t.diagnostic(`accepted ${accepted.size}, delivered before the kill ${before}, arrived twice ${repeats}`)
-  assert.ok(repeats <= 300, `${repeats} events arrived twice`)
-  await server.stop('SIGTERM')
-  server = undefined
+
+  it('every event is accounted for: enriched and delivered, dropped, rejected, or retried until the CRM is back', async () => {
+    received.length = 0
+    crmUp = false
+    server = await start()
+    const api = apiClient(server.address, TOKEN)
+    const source = (await api('POST', '/sources', { slug: 'shop', enabled: true, metadataId: 'http' })).source
+    const destination = (await api('POST', '/destinations', { sourceId: source.id, metadataId: 'webhook', name: 'Orders', settings: { url: `${base}/orders` } })).destination
+    const fn = (await api('POST', '/functions', {
+      resourceType: 'INSERT_DESTINATION', displayName: 'Enrich', code: FUNCTION,
+      settings: [
+        { name: 'tier', label: 'Tier', description: '', type: 'STRING', required: true, sensitive: false },
+        { name: 'crmStatusUrl', label: 'CRM status URL', description: '', type: 'STRING', required: true, sensitive: false },
+      ],
+    })).function
+    await api('POST', `/functions/${fn.id}/deploy`)
+    await api('POST', '/insert-function-instances', { functionId: fn.id, integrationId: destination.id, name: 'enrich', settings: { tier: 'gold', crmStatusUrl: `${base}/crm-status` } })
+
+    const analytics = new Analytics({ writeKey: source.writeKeys[0], host: server.address, flushAt: 20, flushInterval: 50, maxRetries: 3 })
+    for (let n = 0; n < 40; n++) analytics.track({ userId: `u${n}`, event: 'Order Completed', properties: { n, kind: kindOf(n) } })
+    await analytics.closeAndFlush({ timeout: 10_000 })
+
+    const expect = (kinds: string[]) => Array.from({ length: 40 }, (_, n) => n).filter((n) => kinds.includes(kindOf(n)))
+    await until(() => received.length === 16, 15_000, 'the 16 plain events')
+    // The flaky ones wait for the CRM: retried, not delivered, not failed.
+    const retrying = async () => ((await api('GET', `/destinations/${destination.id}/delivery-metrics`)).totals.retrying ?? 0) >= 8
+    await until(retrying, 10_000, 'the flaky events to be retried')
+    assert.deepEqual(numbers(received), expect(['plain']))
+    crmUp = true
+    await until(() => received.length === 24, 30_000, 'the flaky events after the CRM came back')
+    assert.deepEqual(numbers(received), expect(['plain', 'flaky']))
+    assert.ok(received.every((e) => (e.properties as { tier: string }).tier === 'gold'), 'every delivered event was enriched')
+
+    // received = delivered + filtered + failed, with the categories; retries are counted as attempts on the side.
+    await until(async () => ((await api('GET', `/destinations/${destination.id}/delivery-metrics`)).totals.delivered ?? 0) === 24, 5_000, 'the records of the deliveries')
+    const metrics = await api('GET', `/destinations/${destination.id}/delivery-metrics`)
+    const { delivered, filtered, failed } = metrics.totals as Record<string, number>
+    assert.deepEqual([delivered, filtered, failed], [24, 8, 8])
+    assert.equal(delivered! + filtered! + failed!, 40)
+    assert.deepEqual(metrics.byDetail.filtered, { 'insert function': 8 })
+    assert.deepEqual(metrics.byDetail.failed, { 'Message Rejected': 8 })
+    assert.equal(metrics.byDetail.delivered['after retry'], 8)
+    const failedEvents = (await api('GET', `/destinations/${destination.id}/events?status=failed`)).events as { reason: string; event: { properties: { n: number } } }[]
+    assert.deepEqual(failedEvents.map((e) => e.event.properties.n).sort((a, b) => a - b), expect(['invalid']))
+    assert.match(failedEvents[0]!.reason, /^ValidationError: order \d+ has no total$/)
+    const retried = (await api('GET', `/destinations/${destination.id}/events?status=retrying`)).events as { reason: string; trace: { requests: { url: string; status: number }[] } }[]
+    assert.equal(retried[0]!.reason, 'RetryError: CRM is down')
+    assert.equal(retried[0]!.trace.requests[0]!.status, 200, 'the record shows the request the function made')
+
+    const ingested = await (await fetch(`${server.address}/metrics`)).text()
+    assert.match(ingested, new RegExp(`insertfn_events_received_total\\{source="${source.id}"\\} 40`))
+    const prometheus = await (await fetch(mode.deliveryMetrics())).text()
+    assert.match(prometheus, new RegExp(`insertfn_deliveries_total\\{destination="${destination.id}",status="delivered",detail=""\\} 24`))
+    assert.match(prometheus, new RegExp(`insertfn_deliveries_total\\{destination="${destination.id}",status="failed",detail="Message Rejected"\\} 8`))
+    assert.match(prometheus, /insertfn_queue_depth 0/)
+  })
+
+  it('SIGKILL under load loses nothing: every event that got a 200 arrives after a restart', async (t) => {
+    const api = apiClient(server!.address, TOKEN)
+    const source = (await api('POST', '/sources', { slug: 'load', enabled: true, metadataId: 'http' })).source
+    await api('POST', '/destinations', { sourceId: source.id, metadataId: 'webhook', name: 'Load', settings: { url: `${base}/load` } })
+    received.length = 0
+    // Batches straight to /v1/batch, so each 200 is known: those events must all arrive, the others may not.
+    const accepted = new Set<number>()
+    let n = 0
+    let killed = false
+    const senders = Array.from({ length: 4 }, async () => {
+      while (!killed) {
+        const batch = Array.from({ length: 50 }, () => ({ type: 'track', event: 'Load', userId: 'u', properties: { n: n++ } }))
+        try {
+          const res = await fetch(`${server!.address}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ writeKey: source.writeKeys[0], batch }) })
+          if (res.status === 200) for (const e of batch) accepted.add(e.properties.n)
+        } catch {
+          return // the server is gone
+        }
+      }
+    })
+    await until(() => received.length > 300, 15_000, 'deliveries to be under way')
+    killed = true
+    await Promise.all(mode.processes().map((p) => p.stop('SIGKILL')))
+    await Promise.all(senders)
+    const before = received.length
+    assert.ok(accepted.size > before, `events were still queued when the server died (${accepted.size} accepted, ${before} delivered)`)
+
+    server = await start()
+    const missing = () => { const arrived = new Set(numbers(received)); return [...accepted].filter((x) => !arrived.has(x)) }
+    await until(() => missing().length === 0, 30_000, `all ${accepted.size} accepted events (${missing().length} missing)`)
+    const arrived = new Set(numbers(received))
+    assert.deepEqual([...accepted].filter((x) => !arrived.has(x)), [], 'no accepted event is missing')
+    const repeats = received.length - arrived.size
+    // At least once: a job delivered but not yet acked when the process died runs again, unless the dedupe window saw it.
+    t.diagnostic(`accepted ${accepted.size}, delivered before the kill ${before}, arrived twice ${repeats}`)
+    assert.ok(repeats <= 300, `${repeats} events arrived twice`)
+    await Promise.all(mode.processes().map((p) => p.stop('SIGTERM')))
+  })
 })
