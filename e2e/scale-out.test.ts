@@ -85,7 +85,7 @@ it(`${EVENTS} events through an API process and three workers on Postgres and Je
   await api('POST', '/insert-function-instances', { functionId: fn.id, integrationId: destination.id, name: 'stamp', settings: {} })
 
   const started = performance.now()
-  const analytics = new Analytics({ writeKey: source.writeKeys[0], host: server.address, flushAt: 250, flushInterval: 100, maxRetries: 5 })
+  const analytics = new Analytics({ writeKey: source.writeKeys[0], host: server.address, flushAt: 250, flushInterval: 100, maxRetries: 10, httpRequestTimeout: 30_000 })
   const refused: string[] = []
   analytics.on('error', (err) => refused.push(String((err as { reason?: unknown }).reason ?? err)))
   let killed: Promise<void> | undefined
