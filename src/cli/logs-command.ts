@@ -92,43 +92,47 @@ export async function logsCommand(argv: string[]): Promise<number> {
 
   const print = (r: DeliveryRecord) => process.stdout.write((values.json ? JSON.stringify(r) : formatRecord(r)) + '\n')
   const fetchRecent = async (n: number) => {
-    const { events } = EventsData.parse(await api.request('GET', path + n))
-    return events.reverse()
+    const data = EventsData.safeParse(await api.request('GET', path + n))
+    if (!data.success) throw new CommandError(`unexpected answer to the list of delivery records: ${data.error.issues[0]?.message ?? 'wrong shape'}`)
+    return data.data.events.reverse()
   }
 
   // Records are listed newest first with no cursor, so following means asking for the latest page and
-  // printing those not seen yet; a page larger than one interval's records loses none.
+  // printing those not seen yet. The first page marks everything recent as seen, so that an older record
+  // just outside --count is not printed later, out of order.
   const seen = new Set<string>()
-  for (const r of await fetchRecent(count)) {
-    seen.add(r.id)
-    print(r)
-  }
+  const first = await fetchRecent(values.follow ? 1000 : count)
+  for (const r of first) seen.add(r.id)
+  for (const r of first.slice(-count)) print(r)
   if (!values.follow) return 0
 
-  let stopped = false
-  const stop = () => {
-    stopped = true
-  }
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
+  const stop = new AbortController()
+  const onSignal = () => stop.abort()
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
   let failing = false
-  while (!stopped) {
-    await sleep(intervalMs)
-    if (stopped) break
-    try {
-      for (const r of await fetchRecent(1000)) {
-        if (seen.has(r.id)) continue
-        seen.add(r.id)
-        print(r)
+  try {
+    while (!stop.signal.aborted) {
+      await sleep(intervalMs, undefined, { signal: stop.signal }).catch(() => undefined)
+      if (stop.signal.aborted) break
+      try {
+        for (const r of await fetchRecent(1000)) {
+          if (seen.has(r.id)) continue
+          seen.add(r.id)
+          print(r)
+        }
+        failing = false
+      } catch (err) {
+        // A restart of the server should not end a follow; say so once and keep asking.
+        if (!(err instanceof CommandError)) throw err
+        if (!failing) process.stderr.write(`insertfn logs: ${err.message}; retrying\n`)
+        failing = true
       }
-      failing = false
-    } catch (err) {
-      // A restart of the server should not end a follow; say so once and keep asking.
-      if (!(err instanceof CommandError)) throw err
-      if (!failing) process.stderr.write(`insertfn logs: ${err.message}; retrying\n`)
-      failing = true
+      if (seen.size > 50_000) for (const id of [...seen].slice(0, 25_000)) seen.delete(id)
     }
-    if (seen.size > 50_000) for (const id of [...seen].slice(0, 25_000)) seen.delete(id)
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
   }
   return 0
 }

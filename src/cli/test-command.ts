@@ -46,7 +46,9 @@ export async function testCommand(argv: string[]): Promise<number> {
   const child = spawn(
     process.execPath,
     ['--no-node-snapshot', '--enable-source-maps', '--import', REGISTER, '--test', ...passThrough, ...files.map((f) => relative(dir, f))],
-    { cwd: dir, stdio: 'inherit' },
+    // NODE_TEST_CONTEXT would make this runner report to an enclosing one (when insertfn test itself runs
+    // under node --test) instead of printing its results.
+    { cwd: dir, stdio: 'inherit', env: { ...process.env, NODE_TEST_CONTEXT: undefined } },
   )
   return new Promise((done) => child.on('exit', (code, signal) => done(code ?? (signal === null ? 1 : 128))))
 }
