@@ -84,6 +84,10 @@ export class Expectation {
     return this
   }
 
+  get answered(): boolean {
+    return this.#reply !== undefined
+  }
+
   get used(): boolean {
     return this.#uses > 0
   }
@@ -107,9 +111,8 @@ export class Expectation {
   }
 
   take(): Reply {
-    if (this.#reply === undefined) throw new Error(`the expectation ${this.describe()} has no reply: call .reply(status, body) or .failWith(message) on it`)
     this.#uses++
-    return this.#reply
+    return this.#reply ?? { status: 0, body: undefined, headers: {}, networkError: `expectation ${this.describe()} has no answer` }
   }
 }
 
@@ -184,6 +187,14 @@ export class HttpMock {
     this.reset()
     if (pending.length > 0) {
       throw new PendingRequestsError(`insertfn/testing: ${pending.length} expected request(s) were not made:\n${pending.map((p) => `  ${p}`).join('\n')}`, pending)
+    }
+  }
+
+  /** Throws when an expectation was declared without an answer (a forgotten .reply()). */
+  assertReady(): void {
+    const unanswered = this.#expectations.filter((e) => !e.answered)
+    if (unanswered.length > 0) {
+      throw new Error(`insertfn/testing: expectation ${unanswered[0]!.describe()} has no answer: add .reply(status, body) or .failWith(message)`)
     }
   }
 

@@ -67,8 +67,14 @@ export async function loadFunction(file: string | URL, options: LoadFunctionOpti
   return {
     http,
     loadLogs: fn.loadLogs,
-    invoke: async (event, settings = defaults) => settle(await fn.invoke(event, settings)),
-    invokeBatch: async (events, settings = defaults) => settle(await fn.invokeBatch(events, settings)),
+    invoke: async (event, settings = defaults) => {
+      http.assertReady()
+      return settle(await fn.invoke(event, settings))
+    },
+    invokeBatch: async (events, settings = defaults) => {
+      http.assertReady()
+      return settle(await fn.invokeBatch(events, settings))
+    },
     async close() {
       await fn.dispose()
       await runtime.close()
