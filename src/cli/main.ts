@@ -1,11 +1,5 @@
 // insertfn's command line. Each command is a module with one job; this file only routes.
 import { CommandError } from './command-error.js'
-import { deployCommand, DEPLOY_HELP } from './deploy-command.js'
-import { initCommand, INIT_HELP } from './init-command.js'
-import { logsCommand, LOGS_HELP } from './logs-command.js'
-import { runCommand, RUN_HELP } from './run-command.js'
-import { startCommand, START_HELP } from './start-command.js'
-import { testCommand, TEST_HELP } from './test-command.js'
 import { UsageError } from './usage-error.js'
 
 const HELP = `insertfn: Segment-style insert functions, self-hosted
@@ -22,13 +16,19 @@ Run \`insertfn <command> --help\` for a command's options.
 Exit status: 0 success; 1 the command failed (tests failed, the server refused); 2 bad usage.
 `
 
-const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
-  start: { run: startCommand, help: START_HELP },
-  run: { run: runCommand, help: RUN_HELP },
-  init: { run: initCommand, help: INIT_HELP },
-  test: { run: testCommand, help: TEST_HELP },
-  deploy: { run: deployCommand, help: DEPLOY_HELP },
-  logs: { run: logsCommand, help: LOGS_HELP },
+interface Command {
+  run: (argv: string[]) => Promise<number>
+  help: string
+}
+
+// Loaded on demand: the server's modules take about a second to load, which `init` or `--help` should not pay.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  start: async () => import('./start-command.js').then((m) => ({ run: m.startCommand, help: m.START_HELP })),
+  run: async () => import('./run-command.js').then((m) => ({ run: m.runCommand, help: m.RUN_HELP })),
+  init: async () => import('./init-command.js').then((m) => ({ run: m.initCommand, help: m.INIT_HELP })),
+  test: async () => import('./test-command.js').then((m) => ({ run: m.testCommand, help: m.TEST_HELP })),
+  deploy: async () => import('./deploy-command.js').then((m) => ({ run: m.deployCommand, help: m.DEPLOY_HELP })),
+  logs: async () => import('./logs-command.js').then((m) => ({ run: m.logsCommand, help: m.LOGS_HELP })),
 }
 
 /** Runs a command and returns the process exit code: 0 success, 1 the command failed, 2 bad usage. */
@@ -39,8 +39,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP)
       return command === undefined ? 2 : 0
     }
-    const entry = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined
-    if (entry === undefined) throw new UsageError(`unknown command "${command}"`)
+    const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined
+    if (load === undefined) throw new UsageError(`unknown command "${command}"`)
+    const entry = await load()
     // Everything after `--` belongs to the command (insertfn test passes it to Node), --help included.
     const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest
     if (own.includes('--help') || own.includes('-h')) {
