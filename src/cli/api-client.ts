@@ -32,8 +32,11 @@ const DataBody = z.object({ data: z.unknown() })
 export class ApiClient {
   constructor(readonly target: ServerTarget) {}
 
-  /** Sends one request under /api and returns the answer's `data`; rejects with a CommandError otherwise. */
-  async request(method: string, path: string, body?: unknown): Promise<unknown> {
+  /**
+   * Sends one request under /api and returns the answer's `data` in the shape `schema` expects; rejects
+   * with a CommandError otherwise.
+   */
+  async request<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
     const url = `${this.target.server}/api${path}`
     let res: Response
     try {
@@ -63,6 +66,8 @@ export class ApiClient {
     }
     const data = DataBody.safeParse(json)
     if (!data.success) throw new CommandError(`${method} ${url} answered without a "data" field (is --server insertfn's address?)`)
-    return data.data.data
+    const shaped = schema.safeParse(data.data.data)
+    if (!shaped.success) throw new CommandError(`unexpected answer to ${method} ${path}: ${shaped.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+    return shaped.data
   }
 }

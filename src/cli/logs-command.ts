@@ -92,9 +92,8 @@ export async function logsCommand(argv: string[]): Promise<number> {
 
   const print = (r: DeliveryRecord) => process.stdout.write((values.json ? JSON.stringify(r) : formatRecord(r)) + '\n')
   const fetchRecent = async (n: number) => {
-    const data = EventsData.safeParse(await api.request('GET', path + n))
-    if (!data.success) throw new CommandError(`unexpected answer to the list of delivery records: ${data.error.issues[0]?.message ?? 'wrong shape'}`)
-    return data.data.events.reverse()
+    const { events } = await api.request('GET', path + n, EventsData)
+    return events.reverse()
   }
 
   // Records are listed newest first with no cursor, so following means asking for the latest page and

@@ -48,14 +48,10 @@ export async function loadFunction(file: string | URL, options: LoadFunctionOpti
   const http = new HttpMock()
   const runtime = createRuntime({ ...options.limits, fetch: http.fetch })
   const name = basename(path, extname(path))
-  let loaded
-  try {
-    loaded = await runtime.load(source.code, { kind: options.kind ?? 'insert', name })
-  } catch (err) {
+  const fn = await runtime.load(source.code, { kind: options.kind ?? 'insert', name }).catch(async (err: unknown) => {
     await runtime.close()
     throw err instanceof FunctionLoadError ? new Error(`${path} does not load: ${loadErrorMessage(err, source)}`) : err
-  }
-  const fn = loaded
+  })
   const defaults = options.settings ?? {}
 
   function settle<T>(result: T): T {
