@@ -134,6 +134,17 @@ describe('insertfn deploy and logs against a server', () => {
     return expectExit(['deploy', dir, ...owner()], 1, /was refused \(404 INSERTFN_NOT_FOUND\)/)
   })
 
+  it('creates a destination function from kind "destination", and a second deploy of the same code saves nothing', async () => {
+    const dir = folder('destination', { 'insertfn.json': manifest({ displayName: 'Forwarder', kind: 'destination' }), 'function.js': 'async function onTrack(e) { return { ok: true } }' })
+    const first = await cli('deploy', dir, ...owner(), '--json')
+    assert.equal(first.code, 0, first.stderr)
+    const created = JSON.parse(first.stdout) as { functionId: string; versionId: string; created: boolean; saved: boolean; deployed: boolean }
+    assert.deepEqual({ created: created.created, saved: created.saved, deployed: created.deployed }, { created: true, saved: true, deployed: false })
+    assert.equal((await server.functions.get(created.functionId)).resourceType, 'DESTINATION')
+    const again = await cli('deploy', dir, ...owner(), '--json')
+    assert.deepEqual(JSON.parse(again.stdout), { ...created, created: false, saved: false })
+  })
+
   it('logs needs a destination', () => expectExit(['logs', ...owner()], 2, /logs needs a destination id/))
   it('logs knows the statuses', () => expectExit(['logs', 'dst_x', '--status', 'lost', ...owner()], 2, /--status must be one of delivered, filtered, retrying, failed, not "lost"/))
   it('logs wants a sensible count', () => expectExit(['logs', 'dst_x', '--count', '0', ...owner()], 2, /--count must be a whole number from 1 to 1000, not "0"/))
