@@ -98,12 +98,18 @@ export async function logsCommand(argv: string[]): Promise<number> {
 
   // Records are listed newest first with no cursor, so following means asking for the latest page and
   // printing those not seen yet. The first page marks everything recent as seen, so that an older record
-  // just outside --count is not printed later, out of order.
+  // just outside --count is not printed later, out of order. Polls ask for a small page, and for a large
+  // one only when everything in the small one is new (a burst).
   const seen = new Set<string>()
   const first = await fetchRecent(values.follow ? 1000 : count)
   for (const r of first) seen.add(r.id)
   for (const r of first.slice(-count)) print(r)
   if (!values.follow) return 0
+  const fetchUnseen = async () => {
+    let page = await fetchRecent(50)
+    if (page.every((r) => !seen.has(r.id)) && page.length === 50) page = await fetchRecent(1000)
+    return page.filter((r) => !seen.has(r.id))
+  }
 
   const stop = new AbortController()
   const onSignal = () => stop.abort()
@@ -115,8 +121,7 @@ export async function logsCommand(argv: string[]): Promise<number> {
       await sleep(intervalMs, undefined, { signal: stop.signal }).catch(() => undefined)
       if (stop.signal.aborted) break
       try {
-        for (const r of await fetchRecent(1000)) {
-          if (seen.has(r.id)) continue
+        for (const r of await fetchUnseen()) {
           seen.add(r.id)
           print(r)
         }

@@ -2,7 +2,7 @@
 // 1 failed, 2 bad usage) and a message that says what to fix, for each way of getting it wrong.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,7 +10,8 @@ import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { testServer, type TestServer } from '../testing/server.js'
 
-const BIN = fileURLToPath(new URL('../../../bin/insertfn.js', import.meta.url))
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const BIN = join(ROOT, 'bin/insertfn.js')
 const work = mkdtempSync(join(tmpdir(), 'insertfn-cli-'))
 
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -54,6 +55,15 @@ describe('insertfn init', () => {
   it('will not write into a folder that has files', () => {
     folder('taken', { 'keep.txt': 'mine' })
     return expectExit(['init', 'taken'], 2, /taken already exists and is not empty: choose a new folder/)
+  })
+  it('makes a JavaScript project whose tests pass at once', async () => {
+    await expectExit(['init', 'js-project', '--lang', 'js', '--name', 'JS enrich'], 0, /Created js-project: a JavaScript insert function, "JS enrich"/)
+    const project = join(work, 'js-project')
+    mkdirSync(join(project, 'node_modules'))
+    symlinkSync(ROOT, join(project, 'node_modules/insertfn'))
+    const manifest = JSON.parse(readFileSync(join(project, 'insertfn.json'), 'utf8')) as { displayName: string; code: string }
+    assert.deepEqual([manifest.displayName, manifest.code], ['JS enrich', 'src/function.js'])
+    await expectExit(['test', 'js-project'], 0, /# pass 4\n# fail 0/)
   })
   it('refuses an empty name', () => expectExit(['init', 'nameless', '--name', ' '], 2, /--name must be 1 to 120 characters/))
 })
