@@ -1,5 +1,5 @@
 // A function project folder, as `insertfn init` makes it: insertfn.json names the function, its kind, its
-// code file and its settings schema; deploy and test read it from here.
+// code file and its settings schema, which is what `insertfn deploy` sends to the server.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'

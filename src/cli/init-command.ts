@@ -14,7 +14,8 @@ Creates a function project in <dir> (which must be new or empty): the function, 
 Options:
   --lang ts|js                 TypeScript (default) or JavaScript
   --name <display name>        the function's name on the server (default: the folder's name)
-  --insertfn-version <spec>    what package.json depends on (default: ^ this insertfn's version; any npm spec, e.g. file:../insertfn)
+  --insertfn-version <spec>    what package.json depends on: any npm spec, e.g. file:../insertfn
+                               (default: ^ and this insertfn's version)
 
 Exit status: 0 created; 2 bad usage or a folder that is not empty.
 `
