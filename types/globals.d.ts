@@ -1,5 +1,7 @@
 // The globals of insertfn's function sandbox, and only those: there is no `require`, `process` or file
-// system, so a function that type-checks against this file uses nothing the sandbox lacks.
+// system, so a function that type-checks against this file uses nothing the sandbox lacks. Helper types
+// that are not web or Node names carry an Insertfn prefix: a function file is global scope too, and an
+// interface of its own named `Hash` would otherwise merge into ours.
 /// <reference types="lodash" />
 
 // ---- Errors that steer what happens to an event --------------------------------------------------------
@@ -59,7 +61,7 @@ declare class Headers implements Iterable<[string, string]> {
   [Symbol.iterator](): IterableIterator<[string, string]>
 }
 
-interface Body {
+interface InsertfnBody {
   readonly bodyUsed: boolean
   readonly size: number
   text(): Promise<string>
@@ -69,22 +71,19 @@ interface Body {
   buffer(): Promise<Buffer>
 }
 
-declare class Request implements Body {
+// Request and Response have the body's members through declaration merging.
+interface Request extends InsertfnBody {}
+declare class Request {
   constructor(input: string | URL | Request, init?: RequestInit)
   readonly url: string
   readonly method: string
   readonly headers: Headers
   readonly redirect: 'follow' | 'manual' | 'error'
-  readonly bodyUsed: boolean
-  readonly size: number
-  text(): Promise<string>
-  json(): Promise<any>
-  arrayBuffer(): Promise<ArrayBuffer>
-  buffer(): Promise<Buffer>
   clone(): Request
 }
 
-declare class Response implements Body {
+interface Response extends InsertfnBody {}
+declare class Response {
   constructor(body?: BodyInit, init?: ResponseInit)
   readonly url: string
   readonly status: number
@@ -92,12 +91,6 @@ declare class Response implements Body {
   readonly ok: boolean
   readonly redirected: boolean
   readonly headers: Headers
-  readonly bodyUsed: boolean
-  readonly size: number
-  text(): Promise<string>
-  json(): Promise<any>
-  arrayBuffer(): Promise<ArrayBuffer>
-  buffer(): Promise<Buffer>
   clone(): Response
 }
 
@@ -200,24 +193,24 @@ declare var Buffer: BufferConstructor
 
 // ---- crypto (Node-style, plus Web Crypto's subtle) -----------------------------------------------------
 
-type CryptoData = string | ArrayBuffer | ArrayBufferView
+type InsertfnCryptoData = string | ArrayBuffer | ArrayBufferView
 
-interface Hash {
-  update(data: CryptoData, inputEncoding?: BufferEncoding): Hash
+interface InsertfnHash {
+  update(data: InsertfnCryptoData, inputEncoding?: BufferEncoding): InsertfnHash
   digest(): Buffer
   digest(encoding: BufferEncoding): string
-  copy(): Hash
+  copy(): InsertfnHash
 }
 
-interface Cipher {
-  update(data: CryptoData, inputEncoding?: BufferEncoding): Buffer
-  update(data: CryptoData, inputEncoding: BufferEncoding | undefined, outputEncoding: BufferEncoding): string
+interface InsertfnCipher {
+  update(data: InsertfnCryptoData, inputEncoding?: BufferEncoding): Buffer
+  update(data: InsertfnCryptoData, inputEncoding: BufferEncoding | undefined, outputEncoding: BufferEncoding): string
   final(): Buffer
   final(outputEncoding: BufferEncoding): string
-  setAAD(data: CryptoData, options?: { plaintextLength?: number }): Cipher
+  setAAD(data: InsertfnCryptoData, options?: { plaintextLength?: number }): InsertfnCipher
   getAuthTag(): Buffer
-  setAuthTag(tag: CryptoData): Cipher
-  setAutoPadding(enabled?: boolean): Cipher
+  setAuthTag(tag: InsertfnCryptoData): InsertfnCipher
+  setAutoPadding(enabled?: boolean): InsertfnCipher
 }
 
 type AlgorithmIdentifier = string | { name: string; [parameter: string]: unknown }
@@ -233,31 +226,31 @@ declare class CryptoKey {
 }
 
 interface SubtleCrypto {
-  digest(algorithm: AlgorithmIdentifier, data: CryptoData): Promise<ArrayBuffer>
-  importKey(format: 'raw' | 'pkcs8' | 'spki' | 'jwk', keyData: CryptoData | Record<string, unknown>, algorithm: AlgorithmIdentifier, extractable: boolean, usages: KeyUsage[]): Promise<CryptoKey>
+  digest(algorithm: AlgorithmIdentifier, data: InsertfnCryptoData): Promise<ArrayBuffer>
+  importKey(format: 'raw' | 'pkcs8' | 'spki' | 'jwk', keyData: InsertfnCryptoData | Record<string, unknown>, algorithm: AlgorithmIdentifier, extractable: boolean, usages: KeyUsage[]): Promise<CryptoKey>
   exportKey(format: 'raw' | 'pkcs8' | 'spki' | 'jwk', key: CryptoKey): Promise<ArrayBuffer | Record<string, unknown>>
   generateKey(algorithm: AlgorithmIdentifier, extractable: boolean, usages: KeyUsage[]): Promise<CryptoKey | { publicKey: CryptoKey; privateKey: CryptoKey }>
-  encrypt(algorithm: AlgorithmIdentifier, key: CryptoKey, data: CryptoData): Promise<ArrayBuffer>
-  decrypt(algorithm: AlgorithmIdentifier, key: CryptoKey, data: CryptoData): Promise<ArrayBuffer>
-  sign(algorithm: AlgorithmIdentifier, key: CryptoKey, data: CryptoData): Promise<ArrayBuffer>
-  verify(algorithm: AlgorithmIdentifier, key: CryptoKey, signature: CryptoData, data: CryptoData): Promise<boolean>
+  encrypt(algorithm: AlgorithmIdentifier, key: CryptoKey, data: InsertfnCryptoData): Promise<ArrayBuffer>
+  decrypt(algorithm: AlgorithmIdentifier, key: CryptoKey, data: InsertfnCryptoData): Promise<ArrayBuffer>
+  sign(algorithm: AlgorithmIdentifier, key: CryptoKey, data: InsertfnCryptoData): Promise<ArrayBuffer>
+  verify(algorithm: AlgorithmIdentifier, key: CryptoKey, signature: InsertfnCryptoData, data: InsertfnCryptoData): Promise<boolean>
   deriveBits(algorithm: AlgorithmIdentifier, baseKey: CryptoKey, length: number): Promise<ArrayBuffer>
   deriveKey(algorithm: AlgorithmIdentifier, baseKey: CryptoKey, derivedKeyAlgorithm: AlgorithmIdentifier, extractable: boolean, usages: KeyUsage[]): Promise<CryptoKey>
 }
 
 interface InsertfnCrypto {
   /** A hash such as 'sha256' or 'md5'; `digest('hex')` gives text, `digest()` a Buffer. */
-  createHash(algorithm: string): Hash
-  createHmac(algorithm: string, key: CryptoData): Hash
-  createCipheriv(algorithm: string, key: CryptoData, iv: CryptoData | null, options?: { authTagLength?: number }): Cipher
-  createDecipheriv(algorithm: string, key: CryptoData, iv: CryptoData | null, options?: { authTagLength?: number }): Cipher
+  createHash(algorithm: string): InsertfnHash
+  createHmac(algorithm: string, key: InsertfnCryptoData): InsertfnHash
+  createCipheriv(algorithm: string, key: InsertfnCryptoData, iv: InsertfnCryptoData | null, options?: { authTagLength?: number }): InsertfnCipher
+  createDecipheriv(algorithm: string, key: InsertfnCryptoData, iv: InsertfnCryptoData | null, options?: { authTagLength?: number }): InsertfnCipher
   randomBytes(size: number): Buffer
   randomUUID(): string
   randomInt(max: number): number
   randomInt(min: number, max: number): number
   getRandomValues<T extends ArrayBufferView>(array: T): T
   timingSafeEqual(a: ArrayBufferView, b: ArrayBufferView): boolean
-  pbkdf2Sync(password: CryptoData, salt: CryptoData, iterations: number, keylen: number, digest: string): Buffer
+  pbkdf2Sync(password: InsertfnCryptoData, salt: InsertfnCryptoData, iterations: number, keylen: number, digest: string): Buffer
   getHashes(): string[]
   getCiphers(): string[]
   readonly subtle: SubtleCrypto
