@@ -2,7 +2,7 @@
 import { basename, extname } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createRuntime, FunctionLoadError, InvalidOptionsError } from '../runtime/index.js'
-import { loadErrorMessage, mapStackPositions } from '../toolkit/function-source.js'
+import { loadErrorMessage, mapPositions } from '../toolkit/function-source.js'
 import { readEvents, readFunctionCode, readSettings } from './read-input.js'
 import { UsageError } from './usage-error.js'
 
@@ -73,7 +73,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     for (const line of fn.loadLogs) process.stderr.write(`[load ${line.level}] ${line.message}\n`)
     const result = Array.isArray(input) ? await fn.invokeBatch(input, settings) : await fn.invoke(input, settings)
     const output = JSON.stringify(result, null, 2)
-    process.stdout.write((source.map === undefined ? output : mapStackPositions(output, name, basename(file), source.map)) + '\n')
+    process.stdout.write(mapPositions(output, name, file, source) + '\n')
     return 0
   } catch (err) {
     if (err instanceof FunctionLoadError) {

@@ -57,7 +57,7 @@ export async function loadFunction(file: string | URL, options: LoadFunctionOpti
   function settle<T>(result: T): T {
     const unmatched = http.takeUnmatched()
     if (unmatched !== undefined) throw unmatched
-    return source.map === undefined ? result : (JSON.parse(mapPositions(JSON.stringify(result), name, source)) as T)
+    return source.map === undefined ? result : (JSON.parse(mapPositions(JSON.stringify(result), name, path, source)) as T)
   }
 
   return {
