@@ -1,8 +1,8 @@
 // insertfn run: one event (or a batch) through the production sandbox, with the real network.
-import type { SourceMap } from 'node:module'
 import { basename, extname } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createRuntime, FunctionLoadError, InvalidOptionsError } from '../runtime/index.js'
+import { loadErrorMessage, mapPositions } from '../toolkit/function-source.js'
 import { readEvents, readFunctionCode, readSettings } from './read-input.js'
 import { UsageError } from './usage-error.js'
 
@@ -29,21 +29,6 @@ function number(value: string | undefined, flag: string): number | undefined {
   const n = Number(value)
   if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive whole number, not "${value}"`, HINT)
   return n
-}
-
-/** A 1-based position in transpiled code, as a 1-based position in the TypeScript source. */
-function original(map: SourceMap, line: number, column: number): { line: number; column: number } | undefined {
-  const entry = map.findEntry(line - 1, column - 1) as { originalLine?: number; originalColumn?: number }
-  return entry.originalLine === undefined ? undefined : { line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 }
-}
-
-/** Rewrites `name.js:L:C` in stack traces to the TypeScript file's own positions. */
-function mapStackPositions(text: string, name: string, sourceFile: string, map: SourceMap): string {
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-  return text.replace(new RegExp(`${escaped}\\.js:(\\d+):(\\d+)`, 'g'), (match, l: string, c: string) => {
-    const at = original(map, Number(l), Number(c))
-    return at === undefined ? match : `${sourceFile}:${at.line}:${at.column}`
-  })
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -88,13 +73,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     for (const line of fn.loadLogs) process.stderr.write(`[load ${line.level}] ${line.message}\n`)
     const result = Array.isArray(input) ? await fn.invokeBatch(input, settings) : await fn.invoke(input, settings)
     const output = JSON.stringify(result, null, 2)
-    process.stdout.write((source.map === undefined ? output : mapStackPositions(output, name, basename(file), source.map)) + '\n')
+    process.stdout.write(mapPositions(output, name, file, source) + '\n')
     return 0
   } catch (err) {
     if (err instanceof FunctionLoadError) {
-      const at = err.line === undefined || source.map === undefined ? undefined : original(source.map, err.line, err.column ?? 1)
-      const message = at === undefined ? err.message : err.message.replace(/\(line \d+, column \d+\)$/, `(line ${at.line}, column ${at.column})`)
-      throw new UsageError(`${file} does not load: ${message}`, 'Fix the code and run again.')
+      throw new UsageError(`${file} does not load: ${loadErrorMessage(err, source)}`, 'Fix the code and run again.')
     }
     throw err
   } finally {
