@@ -178,6 +178,16 @@ describe('jetstream queue', () => {
     await queue.close()
   })
 
+  it('dedupe keys that cannot be header values (a sender\'s messageId with a line break) still dedupe', async () => {
+    const queue = await open(freshName())
+    const keyed = (key: string): NewJob => ({ ...job(1), dedupeKey: `${key}:dst_a` })
+    const odd = 'm-1\r\nNats-Msg-Id: other'
+    await queue.enqueue([keyed(odd), keyed('x'.repeat(300)), keyed('plain')])
+    await queue.enqueue([keyed(odd), keyed('x'.repeat(300)), keyed('plain'), keyed('m-1'), keyed('other')])
+    assert.equal(await queue.depth(), 5)
+    await queue.close()
+  })
+
   it('a replay sent twice at once replays each failed job once', async () => {
     const name = freshName()
     const [a, b] = await Promise.all([open(name), open(name)])

@@ -9,6 +9,7 @@
 // past it, or once settled, or once this handle was given the message again, settling raises
 // LeaseLostError and nothing is sent. docs/queue.md says what is left: an ack that leaves in time but
 // reaches the server after the ack wait can settle a delivery made since to another worker.
+import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream'
 import { connect, createInbox, headers, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node'
@@ -105,6 +106,11 @@ function isDeletedAlready(err: unknown): boolean {
   return isNotFound(err) || (err instanceof JetStreamApiError && err.code === MSG_DELETE_FAILED && /no message found/i.test(err.message))
 }
 
+/** The message id for a dedupe key: the key itself when it is a plain header value, else its digest. */
+function messageId(dedupeKey: string): string {
+  return /^[\x20-\x7e]{1,200}$/.test(dedupeKey) ? dedupeKey : `sha256:${createHash('sha256').update(dedupeKey).digest('base64url')}`
+}
+
 /** Header values are one line. */
 function oneLine(text: string): string {
   return text.replace(/[\r\n]+/g, ' ').slice(0, 2000)
@@ -194,7 +200,7 @@ export class JetStreamQueue implements JobQueue {
     for (const job of jobs) checkJob(job)
     const at = this.#now()
     const results = await settleAll(jobs, PUBLISH_WINDOW, (job) =>
-      this.#js.publish(this.#subject('jobs', job.destinationId), job.payload, { headers: this.#jobHeaders(job.destinationId, at), ...(job.dedupeKey === undefined ? {} : { msgID: job.dedupeKey }) }),
+      this.#js.publish(this.#subject('jobs', job.destinationId), job.payload, { headers: this.#jobHeaders(job.destinationId, at), ...(job.dedupeKey === undefined ? {} : { msgID: messageId(job.dedupeKey) }) }),
     )
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (refused.length > 0) {

@@ -146,6 +146,7 @@ export function queueContract(
       const { queue } = await open(clock)
       await assert.rejects(queue.enqueue([job(1), { destinationId: 'dst_a', payload: undefined as unknown as string }]), /payload/)
       await assert.rejects(queue.enqueue([job(1), { ...job(2), dedupeKey: '' }]), /dedupeKey/)
+      await assert.rejects(queue.enqueue([job(1), job(2, 'dst_a\r\nX: 1')]), /destinationId "dst_a\\r\\nX: 1" holds control characters/)
       assert.equal(await queue.depth(), 0)
       await queue.close()
     })

@@ -61,6 +61,7 @@ export class LeaseLostError extends Error {
 /** Throws a TypeError naming what is wrong with a job, for the code that built it. */
 export function checkJob(job: NewJob): void {
   if (typeof job.destinationId !== 'string' || job.destinationId === '') throw new TypeError('a job needs a destinationId (a non-empty string)')
+  if (/[\u0000-\u001f\u007f]/.test(job.destinationId)) throw new TypeError(`destinationId ${JSON.stringify(job.destinationId)} holds control characters`)
   if (typeof job.payload !== 'string') throw new TypeError(`a job for ${job.destinationId} needs its payload as a JSON string`)
   if (job.dedupeKey !== undefined && (typeof job.dedupeKey !== 'string' || job.dedupeKey === '')) {
     throw new TypeError(`a job for ${job.destinationId} has an empty dedupeKey: leave it out, or give the messageId and destinationId`)
