@@ -210,6 +210,16 @@ describe('jetstream queue', () => {
     await queue.close()
   })
 
+  it('an enqueue the stream does not store rejects, saying how many jobs were stored and to send them again', async () => {
+    const name = freshName()
+    const queue = await open(name)
+    const nc = await connect({ servers: SERVERS })
+    await (await jetstreamManager(nc)).streams.delete(`${name}_jobs`)
+    await nc.close()
+    await assert.rejects(queue.enqueue([job(1), job(2)]), /JetStream stored 0 of 2 jobs \(no stream takes this subject \(503 no responders\)\); send them again/)
+    await queue.close()
+  })
+
   it('reads deliveries from reply subjects of both formats, and refuses anything else', () => {
     assert.deepEqual(parseAckSubject('$JS.ACK.s_jobs.s_workers.2.17.40.1795773214473826043.5'), {
       reply: '$JS.ACK.s_jobs.s_workers.2.17.40.1795773214473826043.5', attempts: 2, streamSeq: 17, deliverySeq: 40, storedAt: 1795773214473,

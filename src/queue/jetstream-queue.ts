@@ -11,8 +11,9 @@
 // reaches the server after the ack wait can settle a delivery made since to another worker.
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream'
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream'
 import { connect, createInbox, headers, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node'
+import { JetStreamPublisher, type Publication, type Stored } from './jetstream-publisher.js'
 import { checkJob, LeaseLostError, type JobQueue, type LeasedJob, type NewJob } from './queue.js'
 
 export interface JetStreamQueueOptions {
@@ -70,6 +71,7 @@ const NS_PER_MS = 1_000_000
 const PULL_TIMEOUT_MS = 10_000
 /** Publishes awaited at once by enqueue and replay: enough to fill the pipe, bounded in memory. */
 const PUBLISH_WINDOW = 1024
+const PUBLISH_TIMEOUT_MS = 10_000
 const REPLAY_BATCH = 256
 const MSG_DELETE_FAILED = 10057
 
@@ -125,7 +127,7 @@ async function settleAll<T, R>(items: T[], window: number, fn: (item: T) => Prom
 
 export class JetStreamQueue implements JobQueue {
   readonly #nc: NatsConnection
-  readonly #js: JetStreamClient
+  readonly #publisher: JetStreamPublisher
   readonly #jsm: JetStreamManager
   readonly #name: string
   readonly #ackWaitMs: number
@@ -139,7 +141,7 @@ export class JetStreamQueue implements JobQueue {
   private constructor(nc: NatsConnection, jsm: JetStreamManager, name: string, ackWaitMs: number, now: () => number) {
     this.#nc = nc
     this.#jsm = jsm
-    this.#js = jetstream(nc)
+    this.#publisher = new JetStreamPublisher(nc)
     this.#name = name
     this.#ackWaitMs = ackWaitMs
     this.#now = now
@@ -189,19 +191,24 @@ export class JetStreamQueue implements JobQueue {
     return `${this.#name}.${kind}.${subjectToken(destinationId)}`
   }
 
-  #jobHeaders(destinationId: string, enqueuedAt: number): MsgHdrs {
+  #jobHeaders(destinationId: string, enqueuedAt: number, dedupeKey?: string): MsgHdrs {
     const h = headers()
     h.set(HEADER.destination, destinationId)
     h.set(HEADER.enqueuedAt, String(enqueuedAt))
+    if (dedupeKey !== undefined) h.set('Nats-Msg-Id', messageId(dedupeKey))
     return h
+  }
+
+  async #publish(publications: Publication[]): Promise<PromiseSettledResult<Stored>[]> {
+    const results: PromiseSettledResult<Stored>[] = []
+    for (let i = 0; i < publications.length; i += PUBLISH_WINDOW) results.push(...(await this.#publisher.publishAll(publications.slice(i, i + PUBLISH_WINDOW), PUBLISH_TIMEOUT_MS)))
+    return results
   }
 
   async enqueue(jobs: NewJob[]): Promise<void> {
     for (const job of jobs) checkJob(job)
     const at = this.#now()
-    const results = await settleAll(jobs, PUBLISH_WINDOW, (job) =>
-      this.#js.publish(this.#subject('jobs', job.destinationId), job.payload, { headers: this.#jobHeaders(job.destinationId, at), ...(job.dedupeKey === undefined ? {} : { msgID: messageId(job.dedupeKey) }) }),
-    )
+    const results = await this.#publish(jobs.map((job) => ({ subject: this.#subject('jobs', job.destinationId), payload: job.payload, headers: this.#jobHeaders(job.destinationId, at, job.dedupeKey) })))
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (refused.length > 0) {
       const first = refused[0]!.reason as Error
@@ -304,11 +311,12 @@ export class JetStreamQueue implements JobQueue {
 
   async fail(job: LeasedJob, reason: string): Promise<void> {
     const held = this.#take(job)
-    const h = this.#jobHeaders(job.destinationId, job.enqueuedAt)
+    // Stored as failed before it leaves the jobs stream; the message id keeps a repeated fail single.
+    const h = this.#jobHeaders(job.destinationId, job.enqueuedAt, `${this.#jobsStream}:${job.id}`)
     h.set(HEADER.failedAt, String(this.#now()))
     h.set(HEADER.reason, oneLine(reason))
-    // Stored as failed before it leaves the jobs stream; the message id keeps a repeated fail single.
-    await this.#js.publish(this.#subject('failed', job.destinationId), job.payload, { headers: h, msgID: `${this.#jobsStream}:${job.id}` })
+    const [stored] = await this.#publisher.publishAll([{ subject: this.#subject('failed', job.destinationId), payload: job.payload, headers: h }], PUBLISH_TIMEOUT_MS)
+    if (stored?.status === 'rejected') throw new Error(`job ${job.id} could not be stored as failed (it comes back after its lease): ${(stored.reason as Error).message}`, { cause: stored.reason })
     this.#nc.publish(held.reply, ACK)
     await this.#flushSoon()
   }
@@ -333,9 +341,7 @@ export class JetStreamQueue implements JobQueue {
         const at = this.#now()
         // Published before it is deleted from the failed stream, so a crash in between repeats a job
         // rather than losing it; the message id makes a second replay in the window add nothing.
-        const published = await settleAll(due, PUBLISH_WINDOW, ({ msg, seq }) =>
-          this.#js.publish(this.#subject('jobs', destinationId), msg.data, { headers: this.#jobHeaders(destinationId, at), msgID: `replay:${this.#failedStream}:${seq}` }),
-        )
+        const published = await this.#publish(due.map(({ msg, seq }) => ({ subject: this.#subject('jobs', destinationId), payload: msg.data, headers: this.#jobHeaders(destinationId, at, `replay:${this.#failedStream}:${seq}`) })))
         const refused = published.find((r): r is PromiseRejectedResult => r.status === 'rejected')
         if (refused) throw new Error(`replay of ${destinationId} stopped after ${replayed} jobs: ${(refused.reason as Error).message}`, { cause: refused.reason })
         replayed += published.filter((r) => r.status === 'fulfilled' && !r.value.duplicate).length
@@ -356,6 +362,7 @@ export class JetStreamQueue implements JobQueue {
       for (const held of this.#held.values()) this.#nc.publish(held.reply, '-NAK')
       this.#held.clear()
       await this.#flushing
+      this.#publisher.close()
       await this.#nc.drain()
     })()
     return this.#closing
