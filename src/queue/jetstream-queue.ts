@@ -12,7 +12,8 @@
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream'
-import { connect, createInbox, headers, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node'
+import { connect, headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node'
+import { pull } from './jetstream-puller.js'
 import { JetStreamPublisher, type Publication, type Stored } from './jetstream-publisher.js'
 import { checkJob, LeaseLostError, type JobQueue, type LeasedJob, type NewJob } from './queue.js'
 
@@ -67,8 +68,6 @@ const HEADER = { destination: 'Insertfn-Destination', enqueuedAt: 'Insertfn-Enqu
 const NAME = /^[A-Za-z0-9_-]+$/
 const ACK = '+ACK'
 const NS_PER_MS = 1_000_000
-/** A pull with no_wait is answered at once; this only bounds a server that never answers. */
-const PULL_TIMEOUT_MS = 10_000
 /** Publishes awaited at once by enqueue and replay: enough to fill the pipe, bounded in memory. */
 const PUBLISH_WINDOW = 1024
 const PUBLISH_TIMEOUT_MS = 10_000
@@ -222,7 +221,7 @@ export class JetStreamQueue implements JobQueue {
     const start = performance.now()
     const deadline = start + leaseMs - Math.min(2000, leaseMs / 10)
     const jobs: LeasedJob[] = []
-    for (const msg of await this.#pull(this.#jobsStream, `${this.#name}_workers`, max)) {
+    for (const msg of await pull(this.#nc, this.#jobsStream, `${this.#name}_workers`, max)) {
       const d = parseAckSubject(msg.reply)
       const destinationId = msg.headers?.get(HEADER.destination)
       if (!destinationId) {
@@ -236,33 +235,6 @@ export class JetStreamQueue implements JobQueue {
       jobs.push({ id, destinationId, payload: msg.string(), attempts: d.attempts, enqueuedAt: Number(msg.headers?.get(HEADER.enqueuedAt)) || d.storedAt, leaseToken: token })
     }
     return jobs.sort((a, b) => Number(a.id) - Number(b.id))
-  }
-
-  /** Up to `max` messages the consumer has now: a pull with no_wait ends with a status when there are fewer. */
-  #pull(stream: string, consumer: string, max: number): Promise<Msg[]> {
-    return new Promise((resolve, reject) => {
-      const out: Msg[] = []
-      const inbox = createInbox()
-      let timer: NodeJS.Timeout | undefined
-      const finish = (err?: Error) => {
-        clearTimeout(timer)
-        sub.unsubscribe()
-        if (err) reject(err)
-        else resolve(out)
-      }
-      const sub = this.#nc.subscribe(inbox, {
-        callback: (err, msg) => {
-          if (err) return finish(err)
-          const code = msg.headers?.code ?? 0
-          if (code === 404 || code === 408) return finish()
-          if (code !== 0) return finish(new Error(`JetStream refused the pull from ${stream} > ${consumer}: ${code} ${msg.headers?.description ?? ''}`.trim()))
-          out.push(msg)
-          if (out.length >= max) finish()
-        },
-      })
-      timer = setTimeout(() => finish(), PULL_TIMEOUT_MS)
-      this.#nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`, JSON.stringify({ batch: max, no_wait: true }), { reply: inbox })
-    })
   }
 
   /** Progress messages for leases longer than the ack wait, so the server keeps them until their deadline. */
@@ -336,7 +308,7 @@ export class JetStreamQueue implements JobQueue {
     let replayed = 0
     try {
       for (;;) {
-        const batch = await this.#pull(this.#failedStream, reader.name, REPLAY_BATCH)
+        const batch = await pull(this.#nc, this.#failedStream, reader.name, REPLAY_BATCH)
         const due = batch.filter((m) => Number(m.headers?.get(HEADER.failedAt)) >= since).map((m) => ({ msg: m, seq: parseAckSubject(m.reply).streamSeq }))
         const at = this.#now()
         // Published before it is deleted from the failed stream, so a crash in between repeats a job
