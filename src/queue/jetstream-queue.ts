@@ -68,8 +68,8 @@ const HEADER = { destination: 'Insertfn-Destination', enqueuedAt: 'Insertfn-Enqu
 const NAME = /^[A-Za-z0-9_-]+$/
 const ACK = '+ACK'
 const NS_PER_MS = 1_000_000
-/** Publishes awaited at once by enqueue and replay: enough to fill the pipe, bounded in memory. */
-const PUBLISH_WINDOW = 1024
+/** Requests in flight at once (publishes, deletes): enough to fill the pipe, bounded in memory. */
+const WINDOW = 1024
 const PUBLISH_TIMEOUT_MS = 10_000
 const REPLAY_BATCH = 256
 const MSG_DELETE_FAILED = 10057
@@ -117,10 +117,10 @@ function oneLine(text: string): string {
   return text.replace(/[\r\n]+/g, ' ').slice(0, 2000)
 }
 
-/** Runs `fn` over `items`, at most `window` at once, and settles them all. */
-async function settleAll<T, R>(items: T[], window: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
-  const results: PromiseSettledResult<R>[] = []
-  for (let i = 0; i < items.length; i += window) results.push(...(await Promise.allSettled(items.slice(i, i + window).map(fn))))
+/** Runs `fn` over `items` a window at a time, and concatenates what it gives. */
+async function windowed<T, R>(items: T[], fn: (window: T[]) => Promise<R[]>): Promise<R[]> {
+  const results: R[] = []
+  for (let i = 0; i < items.length; i += WINDOW) results.push(...(await fn(items.slice(i, i + WINDOW))))
   return results
 }
 
@@ -198,10 +198,8 @@ export class JetStreamQueue implements JobQueue {
     return h
   }
 
-  async #publish(publications: Publication[]): Promise<PromiseSettledResult<Stored>[]> {
-    const results: PromiseSettledResult<Stored>[] = []
-    for (let i = 0; i < publications.length; i += PUBLISH_WINDOW) results.push(...(await this.#publisher.publishAll(publications.slice(i, i + PUBLISH_WINDOW), PUBLISH_TIMEOUT_MS)))
-    return results
+  #publish(publications: Publication[]): Promise<PromiseSettledResult<Stored>[]> {
+    return windowed(publications, (window) => this.#publisher.publishAll(window, PUBLISH_TIMEOUT_MS))
   }
 
   async enqueue(jobs: NewJob[]): Promise<void> {
@@ -287,7 +285,7 @@ export class JetStreamQueue implements JobQueue {
     const h = this.#jobHeaders(job.destinationId, job.enqueuedAt, `${this.#jobsStream}:${job.id}`)
     h.set(HEADER.failedAt, String(this.#now()))
     h.set(HEADER.reason, oneLine(reason))
-    const [stored] = await this.#publisher.publishAll([{ subject: this.#subject('failed', job.destinationId), payload: job.payload, headers: h }], PUBLISH_TIMEOUT_MS)
+    const [stored] = await this.#publish([{ subject: this.#subject('failed', job.destinationId), payload: job.payload, headers: h }])
     if (stored?.status === 'rejected') throw new Error(`job ${job.id} could not be stored as failed (it comes back after its lease): ${(stored.reason as Error).message}`, { cause: stored.reason })
     this.#nc.publish(held.reply, ACK)
     await this.#flushSoon()
@@ -317,7 +315,7 @@ export class JetStreamQueue implements JobQueue {
         const refused = published.find((r): r is PromiseRejectedResult => r.status === 'rejected')
         if (refused) throw new Error(`replay of ${destinationId} stopped after ${replayed} jobs: ${(refused.reason as Error).message}`, { cause: refused.reason })
         replayed += published.filter((r) => r.status === 'fulfilled' && !r.value.duplicate).length
-        const deleted = await settleAll(due, PUBLISH_WINDOW, ({ seq }) => this.#jsm.streams.deleteMessage(this.#failedStream, seq, false))
+        const deleted = await windowed(due, (window) => Promise.allSettled(window.map(({ seq }) => this.#jsm.streams.deleteMessage(this.#failedStream, seq, false))))
         const lost = deleted.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !isDeletedAlready(r.reason))
         if (lost) throw new Error(`replay of ${destinationId} could not remove a replayed job from ${this.#failedStream}: ${(lost.reason as Error).message}`, { cause: lost.reason })
         if (batch.length < REPLAY_BATCH) break
@@ -327,6 +325,7 @@ export class JetStreamQueue implements JobQueue {
     }
     return replayed
   }
+
   /** Hands back the leases still held (they are due again at once), then disconnects. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
