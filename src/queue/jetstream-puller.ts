@@ -4,8 +4,12 @@
 // subscription is the only thing that tells which pull they answer.
 import { createInbox, type Msg, type NatsConnection } from '@nats-io/transport-node'
 
-/** A server answers a no_wait pull at once; this only bounds one that never does. */
-const PULL_TIMEOUT_MS = 10_000
+/**
+ * A server answers a no_wait pull at once. One that does not lost the pull (it was sent while the
+ * connection was coming back, or JetStream was still starting): the lease comes back empty and the
+ * worker asks again, rather than wait long.
+ */
+const PULL_TIMEOUT_MS = 3_000
 
 /** Up to `max` messages the consumer has now. */
 export function pull(nc: NatsConnection, stream: string, consumer: string, max: number): Promise<Msg[]> {
