@@ -32,7 +32,10 @@ export interface JobQueue {
    * rest without repeats. Either way the caller answers 5xx and the sender retries.
    */
   enqueue(jobs: NewJob[]): Promise<void>
-  /** Up to `max` jobs that are due, hidden from other workers for `leaseMs`; a job not settled by then comes back. */
+  /**
+   * Up to `max` jobs that are due, hidden from other workers for `leaseMs` (JetStream: at least its
+   * consumer's ack wait); a job not settled by then comes back.
+   */
   lease(max: number, leaseMs: number): Promise<LeasedJob[]>
   /** Done: the job is removed. */
   ack(job: LeasedJob): Promise<void>
