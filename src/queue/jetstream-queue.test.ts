@@ -10,7 +10,7 @@ import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import { JetStreamQueue, parseAckSubject, type JetStreamQueueOptions } from './jetstream-queue.js'
 import { queueContract, sleepingClock, testClock } from './queue.contract.js'
-import { LeaseLostError, type NewJob } from './queue.js'
+import { LeaseLostError, type LeasedJob, type NewJob } from './queue.js'
 
 const SERVERS = process.env.INSERTFN_TEST_NATS_URL ?? 'nats://127.0.0.1:4222'
 const LEASE_MS = 1000
@@ -48,7 +48,7 @@ queueContract(
   },
   { leaseMs: LEASE_MS, enqueue: 'idempotent' },
   // The server redelivers on its own timer: give it time past each lease.
-  () => sleepingClock(300),
+  () => sleepingClock(500),
 )
 
 describe('jetstream queue', () => {
@@ -95,7 +95,7 @@ describe('jetstream queue', () => {
     // The dead worker kept its 60 s lease alive with progress messages; once they stop, the consumer's
     // 1 s ack wait ends it. Right after the kill, nothing is due.
     assert.deepEqual(await queue.lease(10, LEASE_MS), [])
-    let back: Awaited<ReturnType<JetStreamQueue['lease']>> = []
+    let back: LeasedJob[] = []
     for (let i = 0; i < 50 && back.length < 3; i++) {
       await sleep(200)
       back = [...back, ...(await queue.lease(10, 30_000))]
@@ -113,7 +113,7 @@ describe('jetstream queue', () => {
     const [j] = await queue.lease(1, 30_000)
     const start = Date.now()
     await queue.retryAt(j!, Date.now() + 2000, '503')
-    let again: Awaited<ReturnType<JetStreamQueue['lease']>> = []
+    let again: LeasedJob[] = []
     while (again.length === 0 && Date.now() - start < 15_000) {
       again = await queue.lease(1, 30_000)
       if (again.length === 0) await sleep(100)
@@ -129,8 +129,9 @@ describe('jetstream queue', () => {
     const [a, b] = await Promise.all([open(name), open(name)])
     await a.enqueue([job(1)])
     const [mine] = await a.lease(1, LEASE_MS)
-    await sleep(LEASE_MS + 300)
-    const [theirs] = await b.lease(1, LEASE_MS)
+    await sleep(LEASE_MS)
+    let theirs: LeasedJob | undefined
+    for (let i = 0; i < 50 && theirs === undefined; i++) [theirs] = await sleep(100).then(() => b.lease(1, LEASE_MS))
     assert.equal(theirs?.id, mine!.id)
     assert.equal(theirs?.attempts, 2)
     await assert.rejects(a.ack(mine!), LeaseLostError)
@@ -178,6 +179,16 @@ describe('jetstream queue', () => {
     await queue.close()
   })
 
+  it('dedupe keys that cannot be header values (a sender\'s messageId with a line break) still dedupe', async () => {
+    const queue = await open(freshName())
+    const keyed = (key: string): NewJob => ({ ...job(1), dedupeKey: `${key}:dst_a` })
+    const odd = 'm-1\r\nNats-Msg-Id: other'
+    await queue.enqueue([keyed(odd), keyed('x'.repeat(300)), keyed('plain')])
+    await queue.enqueue([keyed(odd), keyed('x'.repeat(300)), keyed('plain'), keyed('m-1'), keyed('other')])
+    assert.equal(await queue.depth(), 5)
+    await queue.close()
+  })
+
   it('a replay sent twice at once replays each failed job once', async () => {
     const name = freshName()
     const [a, b] = await Promise.all([open(name), open(name)])
@@ -196,6 +207,16 @@ describe('jetstream queue', () => {
     const queue = await open(freshName())
     await assert.rejects(queue.lease(0, LEASE_MS), /lease at least one job, not 0/)
     await assert.rejects(queue.enqueue([{ destinationId: '', payload: '{}' }]), /a job needs a destinationId/)
+    await queue.close()
+  })
+
+  it('an enqueue the stream does not store rejects, saying how many jobs were stored and to send them again', async () => {
+    const name = freshName()
+    const queue = await open(name)
+    const nc = await connect({ servers: SERVERS })
+    await (await jetstreamManager(nc)).streams.delete(`${name}_jobs`)
+    await nc.close()
+    await assert.rejects(queue.enqueue([job(1), job(2)]), /JetStream stored 0 of 2 jobs \(no stream takes this subject \(503 no responders\)\); send them again/)
     await queue.close()
   })
 

@@ -9,9 +9,12 @@
 // past it, or once settled, or once this handle was given the message again, settling raises
 // LeaseLostError and nothing is sent. docs/queue.md says what is left: an ack that leaves in time but
 // reaches the server after the ack wait can settle a delivery made since to another worker.
+import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream'
-import { connect, createInbox, headers, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node'
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream'
+import { connect, headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node'
+import { pull } from './jetstream-puller.js'
+import { JetStreamPublisher, type Publication, type Stored } from './jetstream-publisher.js'
 import { checkJob, LeaseLostError, type JobQueue, type LeasedJob, type NewJob } from './queue.js'
 
 export interface JetStreamQueueOptions {
@@ -65,10 +68,9 @@ const HEADER = { destination: 'Insertfn-Destination', enqueuedAt: 'Insertfn-Enqu
 const NAME = /^[A-Za-z0-9_-]+$/
 const ACK = '+ACK'
 const NS_PER_MS = 1_000_000
-/** A pull with no_wait is answered at once; this only bounds a server that never answers. */
-const PULL_TIMEOUT_MS = 10_000
-/** Publishes awaited at once by enqueue and replay: enough to fill the pipe, bounded in memory. */
-const PUBLISH_WINDOW = 1024
+/** Requests in flight at once (publishes, deletes): enough to fill the pipe, bounded in memory. */
+const WINDOW = 1024
+const PUBLISH_TIMEOUT_MS = 10_000
 const REPLAY_BATCH = 256
 const MSG_DELETE_FAILED = 10057
 
@@ -105,21 +107,26 @@ function isDeletedAlready(err: unknown): boolean {
   return isNotFound(err) || (err instanceof JetStreamApiError && err.code === MSG_DELETE_FAILED && /no message found/i.test(err.message))
 }
 
+/** The message id for a dedupe key: the key itself when it is a plain header value, else its digest. */
+function messageId(dedupeKey: string): string {
+  return /^[\x20-\x7e]{1,200}$/.test(dedupeKey) ? dedupeKey : `sha256:${createHash('sha256').update(dedupeKey).digest('base64url')}`
+}
+
 /** Header values are one line. */
 function oneLine(text: string): string {
   return text.replace(/[\r\n]+/g, ' ').slice(0, 2000)
 }
 
-/** Runs `fn` over `items`, at most `window` at once, and settles them all. */
-async function settleAll<T, R>(items: T[], window: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
-  const results: PromiseSettledResult<R>[] = []
-  for (let i = 0; i < items.length; i += window) results.push(...(await Promise.allSettled(items.slice(i, i + window).map(fn))))
+/** Runs `fn` over `items` a window at a time, and concatenates what it gives. */
+async function windowed<T, R>(items: T[], fn: (window: T[]) => Promise<R[]>): Promise<R[]> {
+  const results: R[] = []
+  for (let i = 0; i < items.length; i += WINDOW) results.push(...(await fn(items.slice(i, i + WINDOW))))
   return results
 }
 
 export class JetStreamQueue implements JobQueue {
   readonly #nc: NatsConnection
-  readonly #js: JetStreamClient
+  readonly #publisher: JetStreamPublisher
   readonly #jsm: JetStreamManager
   readonly #name: string
   readonly #ackWaitMs: number
@@ -133,7 +140,7 @@ export class JetStreamQueue implements JobQueue {
   private constructor(nc: NatsConnection, jsm: JetStreamManager, name: string, ackWaitMs: number, now: () => number) {
     this.#nc = nc
     this.#jsm = jsm
-    this.#js = jetstream(nc)
+    this.#publisher = new JetStreamPublisher(nc)
     this.#name = name
     this.#ackWaitMs = ackWaitMs
     this.#now = now
@@ -183,19 +190,22 @@ export class JetStreamQueue implements JobQueue {
     return `${this.#name}.${kind}.${subjectToken(destinationId)}`
   }
 
-  #jobHeaders(destinationId: string, enqueuedAt: number): MsgHdrs {
+  #jobHeaders(destinationId: string, enqueuedAt: number, dedupeKey?: string): MsgHdrs {
     const h = headers()
     h.set(HEADER.destination, destinationId)
     h.set(HEADER.enqueuedAt, String(enqueuedAt))
+    if (dedupeKey !== undefined) h.set('Nats-Msg-Id', messageId(dedupeKey))
     return h
+  }
+
+  #publish(publications: Publication[]): Promise<PromiseSettledResult<Stored>[]> {
+    return windowed(publications, (window) => this.#publisher.publishAll(window, PUBLISH_TIMEOUT_MS))
   }
 
   async enqueue(jobs: NewJob[]): Promise<void> {
     for (const job of jobs) checkJob(job)
     const at = this.#now()
-    const results = await settleAll(jobs, PUBLISH_WINDOW, (job) =>
-      this.#js.publish(this.#subject('jobs', job.destinationId), job.payload, { headers: this.#jobHeaders(job.destinationId, at), ...(job.dedupeKey === undefined ? {} : { msgID: job.dedupeKey }) }),
-    )
+    const results = await this.#publish(jobs.map((job) => ({ subject: this.#subject('jobs', job.destinationId), payload: job.payload, headers: this.#jobHeaders(job.destinationId, at, job.dedupeKey) })))
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (refused.length > 0) {
       const first = refused[0]!.reason as Error
@@ -209,7 +219,7 @@ export class JetStreamQueue implements JobQueue {
     const start = performance.now()
     const deadline = start + leaseMs - Math.min(2000, leaseMs / 10)
     const jobs: LeasedJob[] = []
-    for (const msg of await this.#pull(this.#jobsStream, `${this.#name}_workers`, max)) {
+    for (const msg of await pull(this.#nc, this.#jobsStream, `${this.#name}_workers`, max)) {
       const d = parseAckSubject(msg.reply)
       const destinationId = msg.headers?.get(HEADER.destination)
       if (!destinationId) {
@@ -223,33 +233,6 @@ export class JetStreamQueue implements JobQueue {
       jobs.push({ id, destinationId, payload: msg.string(), attempts: d.attempts, enqueuedAt: Number(msg.headers?.get(HEADER.enqueuedAt)) || d.storedAt, leaseToken: token })
     }
     return jobs.sort((a, b) => Number(a.id) - Number(b.id))
-  }
-
-  /** Up to `max` messages the consumer has now: a pull with no_wait ends with a status when there are fewer. */
-  #pull(stream: string, consumer: string, max: number): Promise<Msg[]> {
-    return new Promise((resolve, reject) => {
-      const out: Msg[] = []
-      const inbox = createInbox()
-      let timer: NodeJS.Timeout | undefined
-      const finish = (err?: Error) => {
-        clearTimeout(timer)
-        sub.unsubscribe()
-        if (err) reject(err)
-        else resolve(out)
-      }
-      const sub = this.#nc.subscribe(inbox, {
-        callback: (err, msg) => {
-          if (err) return finish(err)
-          const code = msg.headers?.code ?? 0
-          if (code === 404 || code === 408) return finish()
-          if (code !== 0) return finish(new Error(`JetStream refused the pull from ${stream} > ${consumer}: ${code} ${msg.headers?.description ?? ''}`.trim()))
-          out.push(msg)
-          if (out.length >= max) finish()
-        },
-      })
-      timer = setTimeout(() => finish(), PULL_TIMEOUT_MS)
-      this.#nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`, JSON.stringify({ batch: max, no_wait: true }), { reply: inbox })
-    })
   }
 
   /** Progress messages for leases longer than the ack wait, so the server keeps them until their deadline. */
@@ -298,11 +281,12 @@ export class JetStreamQueue implements JobQueue {
 
   async fail(job: LeasedJob, reason: string): Promise<void> {
     const held = this.#take(job)
-    const h = this.#jobHeaders(job.destinationId, job.enqueuedAt)
+    // Stored as failed before it leaves the jobs stream; the message id keeps a repeated fail single.
+    const h = this.#jobHeaders(job.destinationId, job.enqueuedAt, `${this.#jobsStream}:${job.id}`)
     h.set(HEADER.failedAt, String(this.#now()))
     h.set(HEADER.reason, oneLine(reason))
-    // Stored as failed before it leaves the jobs stream; the message id keeps a repeated fail single.
-    await this.#js.publish(this.#subject('failed', job.destinationId), job.payload, { headers: h, msgID: `${this.#jobsStream}:${job.id}` })
+    const [stored] = await this.#publish([{ subject: this.#subject('failed', job.destinationId), payload: job.payload, headers: h }])
+    if (stored?.status === 'rejected') throw new Error(`job ${job.id} could not be stored as failed (it comes back after its lease): ${(stored.reason as Error).message}`, { cause: stored.reason })
     this.#nc.publish(held.reply, ACK)
     await this.#flushSoon()
   }
@@ -322,18 +306,16 @@ export class JetStreamQueue implements JobQueue {
     let replayed = 0
     try {
       for (;;) {
-        const batch = await this.#pull(this.#failedStream, reader.name, REPLAY_BATCH)
+        const batch = await pull(this.#nc, this.#failedStream, reader.name, REPLAY_BATCH)
         const due = batch.filter((m) => Number(m.headers?.get(HEADER.failedAt)) >= since).map((m) => ({ msg: m, seq: parseAckSubject(m.reply).streamSeq }))
         const at = this.#now()
         // Published before it is deleted from the failed stream, so a crash in between repeats a job
         // rather than losing it; the message id makes a second replay in the window add nothing.
-        const published = await settleAll(due, PUBLISH_WINDOW, ({ msg, seq }) =>
-          this.#js.publish(this.#subject('jobs', destinationId), msg.data, { headers: this.#jobHeaders(destinationId, at), msgID: `replay:${this.#failedStream}:${seq}` }),
-        )
+        const published = await this.#publish(due.map(({ msg, seq }) => ({ subject: this.#subject('jobs', destinationId), payload: msg.data, headers: this.#jobHeaders(destinationId, at, `replay:${this.#failedStream}:${seq}`) })))
         const refused = published.find((r): r is PromiseRejectedResult => r.status === 'rejected')
         if (refused) throw new Error(`replay of ${destinationId} stopped after ${replayed} jobs: ${(refused.reason as Error).message}`, { cause: refused.reason })
         replayed += published.filter((r) => r.status === 'fulfilled' && !r.value.duplicate).length
-        const deleted = await settleAll(due, PUBLISH_WINDOW, ({ seq }) => this.#jsm.streams.deleteMessage(this.#failedStream, seq, false))
+        const deleted = await windowed(due, (window) => Promise.allSettled(window.map(({ seq }) => this.#jsm.streams.deleteMessage(this.#failedStream, seq, false))))
         const lost = deleted.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !isDeletedAlready(r.reason))
         if (lost) throw new Error(`replay of ${destinationId} could not remove a replayed job from ${this.#failedStream}: ${(lost.reason as Error).message}`, { cause: lost.reason })
         if (batch.length < REPLAY_BATCH) break
@@ -343,6 +325,7 @@ export class JetStreamQueue implements JobQueue {
     }
     return replayed
   }
+
   /** Hands back the leases still held (they are due again at once), then disconnects. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
@@ -350,6 +333,7 @@ export class JetStreamQueue implements JobQueue {
       for (const held of this.#held.values()) this.#nc.publish(held.reply, '-NAK')
       this.#held.clear()
       await this.#flushing
+      this.#publisher.close()
       await this.#nc.drain()
     })()
     return this.#closing

@@ -146,6 +146,7 @@ export function queueContract(
       const { queue } = await open(clock)
       await assert.rejects(queue.enqueue([job(1), { destinationId: 'dst_a', payload: undefined as unknown as string }]), /payload/)
       await assert.rejects(queue.enqueue([job(1), { ...job(2), dedupeKey: '' }]), /dedupeKey/)
+      await assert.rejects(queue.enqueue([job(1), job(2, 'dst_a\r\nX: 1')]), /destinationId "dst_a\\r\\nX: 1" holds control characters/)
       assert.equal(await queue.depth(), 0)
       await queue.close()
     })
@@ -178,7 +179,8 @@ export function queueContract(
       await queue.enqueue(Array.from({ length: 500 }, (_, i) => job(i)))
       const seen = new Set<string>()
       for (let round = 0; round < 30; round++) {
-        const [a, b] = await Promise.all([queue.lease(17, T), other.lease(17, T)])
+        // Leases long enough to outlast the rounds however slow the machine (a server kept them alive).
+        const [a, b] = await Promise.all([queue.lease(17, 60 * T), other.lease(17, 60 * T)])
         for (const j of [...a, ...b]) {
           assert.equal(seen.has(j.id), false, `job ${j.id} leased twice`)
           seen.add(j.id)

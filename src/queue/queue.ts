@@ -32,7 +32,10 @@ export interface JobQueue {
    * rest without repeats. Either way the caller answers 5xx and the sender retries.
    */
   enqueue(jobs: NewJob[]): Promise<void>
-  /** Up to `max` jobs that are due, hidden from other workers for `leaseMs`; a job not settled by then comes back. */
+  /**
+   * Up to `max` jobs that are due, hidden from other workers for `leaseMs` (JetStream: at least its
+   * consumer's ack wait); a job not settled by then comes back.
+   */
   lease(max: number, leaseMs: number): Promise<LeasedJob[]>
   /** Done: the job is removed. */
   ack(job: LeasedJob): Promise<void>
@@ -61,6 +64,7 @@ export class LeaseLostError extends Error {
 /** Throws a TypeError naming what is wrong with a job, for the code that built it. */
 export function checkJob(job: NewJob): void {
   if (typeof job.destinationId !== 'string' || job.destinationId === '') throw new TypeError('a job needs a destinationId (a non-empty string)')
+  if (/[\u0000-\u001f\u007f]/.test(job.destinationId)) throw new TypeError(`destinationId ${JSON.stringify(job.destinationId)} holds control characters`)
   if (typeof job.payload !== 'string') throw new TypeError(`a job for ${job.destinationId} needs its payload as a JSON string`)
   if (job.dedupeKey !== undefined && (typeof job.dedupeKey !== 'string' || job.dedupeKey === '')) {
     throw new TypeError(`a job for ${job.destinationId} has an empty dedupeKey: leave it out, or give the messageId and destinationId`)

@@ -118,7 +118,8 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
       const destinations = (await deps.connections.listDestinations(source.id)).filter((d) => d.enabled)
       const jobs = accepted.flatMap((event) => {
         const payload = JSON.stringify(event)
-        // The natural key lets a queue that publishes job by job (JetStream) drop a repeat of a retried request.
+        // The natural key of a job: a sender retrying a request whose answer it lost adds nothing twice to a
+        // queue that dedupes (JetStream).
         return destinations.map((d) => ({ destinationId: d.id, payload, dedupeKey: `${event.messageId}:${d.id}` }))
       })
       if (jobs.length > 0) await deps.queue.enqueue(jobs)
