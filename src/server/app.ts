@@ -1,5 +1,5 @@
 // The HTTP server, built by a factory so tests can use inject() or listen on a real port. The management
-// API is one encapsulated plugin under /api with its own auth; the tracking API and the UI come later.
+// API is one encapsulated plugin under /api with its own auth; the tracking API is under /v1, the web UI at /.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { ZodError } from 'zod'
 import type { Runtime } from '../runtime/index.js'
@@ -16,6 +16,8 @@ import { filterRoutes } from './filter-routes.js'
 import { deliveryRoutes } from './delivery-routes.js'
 import type { DeliveryLog } from '../store/delivery-log.js'
 import { trackingRoutes } from './tracking-routes.js'
+import { staticUi } from './static-ui.js'
+import { uiRoutes } from './ui-routes.js'
 import type { JobQueue } from '../queue/queue.js'
 import { functionRoutes } from './function-routes.js'
 import { openApiDocument, routeCollector } from './openapi.js'
@@ -38,6 +40,8 @@ export interface ServerDeps {
   runtime: Runtime
   /** pino logger options, or false for none (tests). */
   logger?: boolean | object
+  /** The built web UI to serve at /. @defaultValue dist/web */
+  uiDir?: string
 }
 
 declare module 'fastify' {
@@ -126,9 +130,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       await api.register(connectionRoutes, { connections: deps.connections })
       await api.register(filterRoutes, { filters: deps.filters })
       await api.register(deliveryRoutes, { deliveries: deps.deliveries, connections: deps.connections, queue: deps.queue })
+      await api.register(uiRoutes, { runtime: deps.runtime })
     },
     { prefix: '/api' },
   )
+  app.register(staticUi, deps.uiDir === undefined ? {} : { dir: deps.uiDir })
   return app
 }
 

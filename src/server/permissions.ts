@@ -18,3 +18,8 @@ export function missingPermissions(roles: readonly Role[], needed: readonly Perm
   const granted = new Set(roles.flatMap((r) => GRANTS[r] ?? []))
   return needed.filter((p) => !granted.has(p))
 }
+
+/** Everything the roles grant together, for clients that show only what a token may do. */
+export function grantedPermissions(roles: readonly Role[]): Permission[] {
+  return [...new Set(roles.flatMap((r) => GRANTS[r] ?? []))]
+}
