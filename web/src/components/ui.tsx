@@ -113,7 +113,7 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
 
 export function formatTime(iso: string): string {
   const d = new Date(iso)
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' })
 }
 
 export function Empty({ children }: { children: ReactNode }) {

@@ -57,6 +57,8 @@ export function CodeEditor({ value, onChange, language, label, catalog, check, k
       EditorView.updateListener.of((u) => {
         if (u.docChanged) onChangeRef.current?.(u.state.doc.toString())
       }),
+      // Long lines wrap: nothing of the code or the event hides beyond the right edge.
+      EditorView.lineWrapping,
       EditorView.contentAttributes.of({ 'aria-label': label }),
       EditorView.theme({ '&': { minHeight }, '.cm-scroller': { minHeight } }),
       EditorState.readOnly.of(readOnly),

@@ -1,8 +1,9 @@
 // What a new function starts from: every handler, each showing the habit it needs.
 import type { ResourceType } from '../api'
 
-const INSERT = `// An insert function sits between the source and this destination. Return the event (changed or not)
-// to pass it on; return nothing, or throw DropEvent, to filter it out. Throw RetryError to try again later.
+const INSERT = `// An insert function runs between the source and this destination.
+// Return the event (changed or not) to pass it on; return nothing, or
+// throw DropEvent, to filter it out. Throw RetryError to try again later.
 
 async function onTrack(event, settings) {
   // Example: add a field, and drop internal test traffic.
@@ -40,8 +41,8 @@ async function onBatch(events, settings) {
 }
 `
 
-const DESTINATION = `// A destination function sends each event somewhere itself, usually with fetch. Throw RetryError (or let
-// a 5xx or 429 through as an error) to have the event retried.
+const DESTINATION = `// A destination function sends each event somewhere itself, usually
+// with fetch. Throw RetryError to have the event tried again later.
 
 async function onTrack(event, settings) {
   const res = await fetch(settings.url, {

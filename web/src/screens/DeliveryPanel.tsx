@@ -16,7 +16,7 @@ const RANGES = [
 
 export function DeliveryPanel({ destinationId }: { destinationId: string }) {
   const { api, can } = useSession()
-  const [minutes, setMinutes] = useState(60)
+  const [minutes, setMinutes] = useState(15)
   const [open, setOpen] = useState<string | undefined>(undefined)
   const [confirmReplay, setConfirmReplay] = useState(false)
   const [replayed, setReplayed] = useState<number | undefined>(undefined)

@@ -144,7 +144,7 @@ export default function FunctionEditor({ functionId }: { functionId: string | un
         </div>
         <div className="row">
           {canWrite ? (
-            <button type="button" onClick={() => void save.run()} disabled={save.busy || !dirty} aria-keyshortcuts="Control+S">
+            <button type="button" className={saved ? '' : 'primary'} onClick={() => void save.run()} disabled={save.busy || !dirty} aria-keyshortcuts="Control+S">
               {saved ? (save.busy ? 'Saving…' : 'Save') : save.busy ? 'Creating…' : 'Create function'}
             </button>
           ) : null}

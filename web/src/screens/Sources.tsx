@@ -64,7 +64,7 @@ export default function Sources() {
       <h1 id="sources-title">Sources</h1>
       <p className="muted">A source is where events come from: any Segment library, sending to this server with the source's write key.</p>
       {can('sources:write') ? (
-        <form className="row card" onSubmit={(e) => void create.run(e)} aria-label="Create a source">
+        <form className="row form-row card" onSubmit={(e) => void create.run(e)} aria-label="Create a source">
           <Field label="New source name">
             <input value={name} onChange={(e) => setName(e.target.value)} placeholder="Web shop" />
           </Field>
