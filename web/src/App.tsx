@@ -96,9 +96,7 @@ function Frame({ session, path }: { session: Session; path: string }) {
             ))}
         </nav>
         <div className="who">
-          <span title={session.me.token.roles.join(', ')}>
-            {session.me.token.name} · {session.me.token.roles.join(', ')}
-          </span>
+          <span>{session.me.token.name === session.me.token.roles.join(', ') ? session.me.token.name : `${session.me.token.name} · ${session.me.token.roles.join(', ')}`}</span>
           <button type="button" className="small" onClick={session.signOut}>
             Sign out
           </button>

@@ -65,9 +65,15 @@ export function DeliveryChart({ metrics, from, to }: { metrics: DeliveryMetrics;
         <text x={W - 2} y={H + 15} fontSize="11" fill="#495057" textAnchor="end">
           {minutes.at(-1)?.slice(11)} UTC
         </text>
-        <text x="2" y="10" fontSize="11" fill="#495057">
-          {max}/min
-        </text>
+        {total === 0 ? (
+          <text x={W / 2} y={H / 2} fontSize="14" fill="#5c6670" textAnchor="middle">
+            No events in this range yet
+          </text>
+        ) : (
+          <text x="2" y="10" fontSize="11" fill="#495057">
+            {max}/min
+          </text>
+        )}
       </svg>
       <figcaption className="legend">
         {series.map((s) => (

@@ -44,7 +44,8 @@ export function FilterPanel({ destination }: { destination: Destination }) {
         <ul className="filters">
           {filters.map((f) => (
             <li key={f.id}>
-              <strong>{f.title}</strong> <code>{f.if}</code> {f.enabled ? <Badge tone="ok">on</Badge> : <Badge tone="muted">off</Badge>}
+              {f.title === f.if ? null : <strong>{f.title} </strong>}
+              <code>{f.if}</code> {f.enabled ? <Badge tone="ok">on</Badge> : <Badge tone="muted">off</Badge>}
             </li>
           ))}
         </ul>

@@ -203,7 +203,7 @@ export default function FunctionEditor({ functionId }: { functionId: string | un
                 <option value="typescript">TypeScript</option>
               </select>
             </label>
-            <span className="muted small-text">Ctrl/⌘+Enter runs the test · Ctrl/⌘+S saves · Ctrl+Space completes · Tab leaves the editor</span>
+            <span className="muted small-text">{canWrite ? 'Ctrl/⌘+Enter runs the test · Ctrl/⌘+S saves · Ctrl+Space completes · Tab leaves the editor' : 'Read only: this token may not change functions'}</span>
           </div>
           <CodeEditor value={draft.code} onChange={(code) => set({ code })} language={language} label="Function code" catalog={RUNTIME_CATALOG} check={check} keys={keys} readOnly={!canWrite} minHeight="28rem" />
         </div>
