@@ -226,6 +226,12 @@ it('a new user goes from sign-in to watching events delivered', { timeout: 120_0
   await page.locator('.failure-detail').getByText(/has no sku/).first().waitFor()
   await page.locator('.failure-detail pre').getByText('"fail": true').waitFor()
   await shot('delivery-watched')
+  // Readable on a small laptop and on a wide monitor.
+  for (const [name, size] of [['laptop', { width: 1280, height: 720 }], ['wide', { width: 2560, height: 1440 }]] as const) {
+    await page.setViewportSize(size)
+    await shot(`delivery-${name}`)
+  }
+  await page.setViewportSize({ width: 1440, height: 900 })
 
   // Replay asks first, then says what it did.
   await page.getByRole('button', { name: 'Replay failed events' }).click()

@@ -121,3 +121,65 @@ it('refusals appear where the user acted, in the server\'s words', async () => {
   await page.screenshot({ path: join(screenshotDir(), 'errors-filter.png'), fullPage: true })
   await page.close()
 })
+
+async function owner<T>(method: 'POST' | 'PATCH', url: string, body: unknown): Promise<T> {
+  const res = await s.app.inject({ method, url: `/api${url}`, headers: { authorization: `Bearer ${s.tokens['Workspace Owner']}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) })
+  assert.ok(res.statusCode < 300, res.body)
+  return (res.json() as { data: T }).data
+}
+
+it('a saved secret stays masked in the connect form and is kept when other settings are saved', async () => {
+  const fn = (await owner<{ function: { id: string } }>('POST', '/functions', {
+    resourceType: 'INSERT_DESTINATION', displayName: 'Sign events', code: 'async function onTrack(e) { return e }',
+    settings: [
+      { name: 'signingKey', label: 'Signing key', description: '', type: 'STRING', required: true, sensitive: true },
+      { name: 'region', label: 'Region', description: '', type: 'STRING', required: false, sensitive: false },
+    ],
+  })).function
+  await owner('POST', `/functions/${fn.id}/deploy`, {})
+  const source = (await owner<{ source: { id: string } }>('POST', '/sources', { slug: 'secrets', enabled: true, metadataId: 'http' })).source
+  const dest = (await owner<{ destination: { id: string } }>('POST', '/destinations', { sourceId: source.id, metadataId: 'webhook', name: 'Signed', settings: { url: 'https://hooks.example/signed' } })).destination
+  const instance = (await owner<{ insertFunctionInstance: { id: string } }>('POST', '/insert-function-instances', { functionId: fn.id, integrationId: dest.id, name: 'sign', settings: { signingKey: 'sk_live_0123456789abcdef', region: 'eu' } })).insertFunctionInstance
+
+  const { page, errors } = await signIn(s.tokens['Workspace Owner'])
+  await page.goto(`${address}/destinations/${dest.id}`)
+  const key = page.getByLabel(/Signing key/)
+  await key.waitFor()
+  assert.equal(await key.getAttribute('type'), 'password')
+  assert.equal(await key.inputValue(), '', 'the secret itself never reaches the page')
+  assert.match((await key.getAttribute('placeholder')) ?? '', /^••••cdef/)
+  assert.ok(!(await page.content()).includes('sk_live_0123456789abcdef'))
+  await page.getByLabel('Region').fill('us')
+  await page.getByRole('button', { name: 'Save settings' }).click()
+  await until(async () => (await s.connections.getInstance(instance.id)).settings.region === 'us')
+  const stored = await s.connections.getInstance(instance.id)
+  assert.equal(s.connections.maskedSecrets(stored).signingKey, '••••cdef', 'the stored secret is unchanged')
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
+it('versions: a diff between two, and restore makes the old code LATEST', async () => {
+  const fn = (await owner<{ function: { id: string } }>('POST', '/functions', { resourceType: 'INSERT_DESTINATION', displayName: 'Versioned', code: 'async function onTrack(e) { return e } // first' })).function
+  await owner('PATCH', `/functions/${fn.id}`, { code: 'async function onTrack(e) { return e } // second' })
+  const { page, errors } = await signIn(s.tokens['Workspace Owner'])
+  await page.goto(`${address}/functions/${fn.id}`)
+  await page.getByRole('tab', { name: 'Versions' }).click()
+  const diff = page.getByRole('group', { name: 'Code difference between the chosen versions' })
+  await diff.getByText('// first').waitFor()
+  await diff.getByText('// second').waitFor()
+  await page.getByRole('button', { name: 'Restore v1' }).click()
+  await page.getByRole('dialog', { name: 'Restore this version?' }).getByRole('button', { name: 'Restore' }).click()
+  await page.getByRole('cell', { name: 'v3' }).waitFor()
+  await page.getByRole('tab', { name: 'Code & test' }).click()
+  await page.getByRole('textbox', { name: 'Function code' }).getByText('// first').waitFor()
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
+async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
