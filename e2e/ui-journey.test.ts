@@ -4,7 +4,7 @@
 // delivery chart and the failures table. Each screen is saved as a PNG (e2e/screenshots/). The size of
 // the production build and the time until the first screen is usable are printed, not asserted.
 import assert from 'node:assert/strict'
-import { readdirSync, statSync } from 'node:fs'
+import { readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, it } from 'node:test'
 import { Analytics } from '@segment/analytics-node'
@@ -40,6 +40,7 @@ async function shot(name: string): Promise<void> {
 }
 
 before(async () => {
+  for (const f of readdirSync(shots)) if (/^\d\d-.*\.png$/.test(f)) rmSync(join(shots, f))
   ;[insertfn, receiver, browser] = await Promise.all([startInsertfn(), startWebhookReceiver(), launchChromium()])
   ;({ page, errors } = await browser.newPage())
 })

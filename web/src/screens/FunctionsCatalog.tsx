@@ -6,12 +6,11 @@ import { useSession } from '../session'
 
 interface Row {
   fn: FunctionSummary
-  latest: Version | undefined
-  deployed: Version | undefined
+  /** Versions are numbered from the oldest, v1, as in the Versions tab. */
+  latest: (Version & { n: number }) | undefined
+  deployed: (Version & { n: number }) | undefined
   connected: { instance: Instance; destination: Destination | undefined }[]
 }
-
-const shortId = (id: string) => id.slice(-6)
 
 export default function FunctionsCatalog() {
   const { api, can } = useSession()
@@ -20,10 +19,11 @@ export default function FunctionsCatalog() {
     return Promise.all(
       [...inserts, ...destinationFns].map(async (fn) => {
         const [versions, instances] = await Promise.all([api.versions(fn.id), fn.resourceType === 'INSERT_DESTINATION' ? api.listInstances(fn.id) : Promise.resolve([])])
+        const numbered = versions.map((v, i) => ({ ...v, n: versions.length - i }))
         return {
           fn,
-          latest: versions[0],
-          deployed: versions.find((v) => v.isDeployed),
+          latest: numbered[0],
+          deployed: numbered.find((v) => v.isDeployed),
           connected: instances.map((instance) => ({ instance, destination: destinations.find((d) => d.id === instance.integrationId) })),
         }
       }),
@@ -66,11 +66,11 @@ export default function FunctionsCatalog() {
                   {fn.description ? <div className="muted small-text">{fn.description}</div> : null}
                 </td>
                 <td>{fn.resourceType === 'INSERT_DESTINATION' ? <Badge tone="info">Insert</Badge> : <Badge tone="muted">Destination</Badge>}</td>
-                <td>{latest ? <span title={`${latest.author}, ${formatTime(latest.createdAt)}`}>v…{shortId(latest.id)}</span> : '—'}</td>
+                <td>{latest ? <span title={`${latest.author}, ${formatTime(latest.createdAt)}`}>v{latest.n}</span> : '—'}</td>
                 <td>
                   {deployed ? (
                     <span title={deployed.deployedAt ? formatTime(deployed.deployedAt) : ''}>
-                      v…{shortId(deployed.id)} {deployed.id === latest?.id ? <Badge tone="ok">up to date</Badge> : <Badge tone="warn">behind LATEST</Badge>}
+                      v{deployed.n} {deployed.id === latest?.id ? <Badge tone="ok">up to date</Badge> : <Badge tone="warn">behind LATEST</Badge>}
                     </span>
                   ) : (
                     <Badge tone="muted">not deployed</Badge>
