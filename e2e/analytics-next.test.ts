@@ -10,7 +10,8 @@ import { after, before, it } from 'node:test'
 import { build } from 'esbuild'
 import { launchChromium, type LaunchedBrowser, type Page } from './browser.js'
 import { startInsertfn, type InsertfnProcess } from './insertfn-process.js'
-import { startWebhookReceiver, until, type WebhookReceiver } from './webhook-receiver.js'
+import { until } from './until.js'
+import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js'
 
 const ROOT = new URL('../../', import.meta.url).pathname
 
@@ -26,6 +27,9 @@ window.loadAnalytics = (writeKey, apiHost, batching) => {
   )
 }
 `
+
+/** What the page script puts on window, as the test calls it. */
+type PageGlobals = { loadAnalytics(k: string, h: string, b: boolean): void; analytics: Record<string, (...args: unknown[]) => Promise<unknown>> }
 
 interface Sent {
   url: string
@@ -97,7 +101,7 @@ async function openShop(key: string, batching: boolean): Promise<{ page: Page; s
     }
   })
   await page.goto(pageOrigin)
-  await page.evaluate(([k, h, b]) => (globalThis as unknown as { loadAnalytics(k: string, h: string, b: boolean): void }).loadAnalytics(k, h, b), [key, apiHost, batching] as const)
+  await page.evaluate(([k, h, b]) => (globalThis as unknown as PageGlobals).loadAnalytics(k, h, b), [key, apiHost, batching] as const)
   return { page, sent, errors }
 }
 
@@ -108,7 +112,7 @@ function eventsOfRun(run: string): Record<string, unknown>[] {
 it('track, identify, page, group and alias from analytics-next reach the webhook with their fields', async () => {
   const { page, sent, errors } = await openShop(writeKey, false)
   await page.evaluate(async () => {
-    const a = (globalThis as unknown as { analytics: Record<string, (...args: unknown[]) => Promise<unknown>> }).analytics
+    const a = (globalThis as unknown as PageGlobals).analytics
     await a.identify!('user-1', { email: 'ada@example.com', plan: 'pro' })
     await a.track!('Order Completed', { orderId: 'o-1', revenue: 42.5, run: 'single' })
     await a.page!('Docs', 'Getting started', { run: 'single' })
@@ -157,7 +161,7 @@ it('track, identify, page, group and alias from analytics-next reach the webhook
 it('in batching mode, events go together to /v1/b and all arrive', async () => {
   const { page, sent, errors } = await openShop(writeKey, true)
   await page.evaluate(() => {
-    const a = (globalThis as unknown as { analytics: Record<string, (...args: unknown[]) => Promise<unknown>> }).analytics
+    const a = (globalThis as unknown as PageGlobals).analytics
     void a.identify!('user-2', { plan: 'free' })
     void a.track!('Product Viewed', { sku: 's-1', run: 'batched' })
     void a.track!('Product Added', { sku: 's-1', run: 'batched' })
@@ -180,7 +184,7 @@ it('in batching mode, events go together to /v1/b and all arrive', async () => {
 it('a wrong write key is refused with 401 and nothing reaches the webhook', async () => {
   const { page, sent } = await openShop('not-a-write-key', false)
   await page.evaluate(() => {
-    const a = (globalThis as unknown as { analytics: Record<string, (...args: unknown[]) => Promise<unknown>> }).analytics
+    const a = (globalThis as unknown as PageGlobals).analytics
     void a.track!('Should Not Arrive', { run: 'wrong-key' })
   })
   await until('the tracking API to answer', () => sent.some((s) => s.status !== undefined))

@@ -3,10 +3,11 @@
 // it serves the real built UI from dist/web.
 import assert from 'node:assert/strict'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { after, before, it } from 'node:test'
 import { testServer, type TestServer } from '../src/testing/server.js'
 import { launchChromium, screenshotDir, type LaunchedBrowser, type Page } from './browser.js'
-import { join } from 'node:path'
+import { until } from './until.js'
 
 let s: TestServer
 let address: string
@@ -151,7 +152,7 @@ it('a saved secret stays masked in the connect form and is kept when other setti
   assert.ok(!(await page.content()).includes('sk_live_0123456789abcdef'))
   await page.getByLabel('Region').fill('us')
   await page.getByRole('button', { name: 'Save settings' }).click()
-  await until(async () => (await s.connections.getInstance(instance.id)).settings.region === 'us')
+  await until('the new region to be stored', async () => (await s.connections.getInstance(instance.id)).settings.region === 'us')
   const stored = await s.connections.getInstance(instance.id)
   assert.equal(s.connections.maskedSecrets(stored).signingKey, '••••cdef', 'the stored secret is unchanged')
   assert.deepEqual(errors, [])
@@ -175,11 +176,3 @@ it('versions: a diff between two, and restore makes the old code LATEST', async 
   assert.deepEqual(errors, [])
   await page.close()
 })
-
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}

@@ -27,12 +27,3 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     close: () => new Promise((r) => server.close(() => r())),
   }
 }
-
-/** Polls until check() holds; fails with what it was waiting for. */
-export async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}

@@ -15,7 +15,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
 }
 
 export function missingPermissions(roles: readonly Role[], needed: readonly Permission[]): Permission[] {
-  const granted = new Set(roles.flatMap((r) => GRANTS[r] ?? []))
+  const granted = new Set(grantedPermissions(roles))
   return needed.filter((p) => !granted.has(p))
 }
 

@@ -6,7 +6,7 @@ import { DeliveryChart } from '../components/DeliveryChart'
 import { Badge, ConfirmDialog, Empty, ErrorNote, formatTime, useAction, useLoad } from '../components/ui'
 import { pretty } from '../editor/sample-events'
 import { useSession } from '../session'
-import { RequestsTable } from './TestPanel'
+import { LogList, RequestsTable } from '../components/Trace'
 
 const RANGES = [
   { minutes: 15, label: 'Last 15 minutes' },
@@ -131,7 +131,6 @@ export function DeliveryPanel({ destinationId }: { destinationId: string }) {
 }
 
 function FailureDetail({ record }: { record: DeliveryRecord }) {
-  const logs = record.trace?.logs ?? []
   return (
     <div className="failure-detail">
       <p>
@@ -140,17 +139,7 @@ function FailureDetail({ record }: { record: DeliveryRecord }) {
       <h4>Event</h4>
       <pre>{pretty(record.event)}</pre>
       <h4>Logs</h4>
-      {logs.length === 0 ? (
-        <p className="muted">Nothing logged.</p>
-      ) : (
-        <ol className="logs">
-          {logs.map((l, i) => (
-            <li key={i}>
-              <span className="muted">{l.level}</span> {l.message}
-            </li>
-          ))}
-        </ol>
-      )}
+      <LogList logs={record.trace?.logs ?? []} />
       <h4>Requests</h4>
       <RequestsTable requests={record.trace?.requests ?? []} />
     </div>

@@ -3,6 +3,7 @@
 import { forwardRef, useImperativeHandle, useState } from 'react'
 import type { FunctionSetting, InvocationResult, ResourceType } from '../api'
 import { SettingsForm, settingsToSend, type SettingValues } from '../components/SettingsForm'
+import { LogList, RequestsTable } from '../components/Trace'
 import { Badge, ErrorNote, useAction } from '../components/ui'
 import { CodeEditor } from '../editor/CodeEditor'
 import { DiffView } from '../editor/DiffView'
@@ -125,45 +126,9 @@ function TestResult({ input, output }: { input: Record<string, unknown>; output:
         </>
       ) : null}
       <h3>Console ({output.logs.length})</h3>
-      {output.logs.length === 0 ? (
-        <p className="muted">Nothing logged.</p>
-      ) : (
-        <ol className="logs">
-          {output.logs.map((l, i) => (
-            <li key={i} className={`log-${l.level}`}>
-              <span className="muted">{l.level}</span> {l.message}
-            </li>
-          ))}
-        </ol>
-      )}
+      <LogList logs={output.logs} />
       <h3>Requests ({output.requests.length})</h3>
       <RequestsTable requests={output.requests} />
     </div>
-  )
-}
-
-export function RequestsTable({ requests }: { requests: InvocationResult['requests'] }) {
-  if (requests.length === 0) return <p className="muted">No outgoing requests.</p>
-  return (
-    <table className="table compact">
-      <thead>
-        <tr>
-          <th scope="col">Method</th>
-          <th scope="col">URL</th>
-          <th scope="col">Status</th>
-          <th scope="col">Duration</th>
-        </tr>
-      </thead>
-      <tbody>
-        {requests.map((r, i) => (
-          <tr key={i}>
-            <td>{r.method}</td>
-            <td className="mono break">{r.url}</td>
-            <td>{r.status ?? <Badge tone="bad">{r.error ?? 'no answer'}</Badge>}</td>
-            <td>{r.durationMs.toFixed(0)} ms</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   )
 }
