@@ -240,6 +240,10 @@ it('a new user goes from sign-in to watching events delivered', { timeout: 120_0
   await page.getByRole('dialog', { name: 'Replay failed events?' }).getByRole('button', { name: 'Replay' }).click()
   await page.getByRole('status').filter({ hasText: /queued again|no failed events/ }).waitFor()
 
+  // The catalog shows where the function runs.
+  await page.getByRole('link', { name: 'Functions' }).click()
+  await page.getByRole('row', { name: /Enrich orders/ }).getByRole('link', { name: 'Orders webhook' }).waitFor()
+
   // The audit trail names who did each of these changes.
   await page.getByRole('link', { name: 'Audit trail' }).click()
   await page.getByRole('cell', { name: 'Enrich orders' }).first().waitFor()

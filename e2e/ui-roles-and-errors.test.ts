@@ -176,3 +176,32 @@ it('versions: a diff between two, and restore makes the old code LATEST', async 
   assert.deepEqual(errors, [])
   await page.close()
 })
+
+it('Save & Deploy moves only the connected destinations the user keeps ticked', async () => {
+  const fn = (await owner<{ function: { id: string } }>('POST', '/functions', { resourceType: 'INSERT_DESTINATION', displayName: 'Two homes', code: 'async function onTrack(e) { return e } // v1' })).function
+  await owner('POST', `/functions/${fn.id}/deploy`, {})
+  const source = (await owner<{ source: { id: string } }>('POST', '/sources', { slug: 'two-homes', enabled: true, metadataId: 'http' })).source
+  const instances: string[] = []
+  for (const name of ['Staging', 'Production']) {
+    const dest = (await owner<{ destination: { id: string } }>('POST', '/destinations', { sourceId: source.id, metadataId: 'webhook', name, settings: { url: `https://hooks.example/${name}` } })).destination
+    instances.push((await owner<{ insertFunctionInstance: { id: string } }>('POST', '/insert-function-instances', { functionId: fn.id, integrationId: dest.id, name, settings: {} })).insertFunctionInstance.id)
+  }
+  const before = (await s.connections.getInstance(instances[0]!)).versionId
+
+  const { page, errors } = await signIn(s.tokens['Workspace Owner'])
+  await page.goto(`${address}/functions/${fn.id}`)
+  await page.getByRole('textbox', { name: 'Function code' }).focus()
+  await page.keyboard.press('Control+End')
+  await page.keyboard.insertText('\n// v2')
+  await page.getByRole('button', { name: 'Save & Deploy' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Deploy LATEST' })
+  await dialog.getByLabel('Production').uncheck()
+  await page.screenshot({ path: join(screenshotDir(), 'deploy-choose-instances.png'), fullPage: true })
+  await dialog.getByRole('button', { name: 'Deploy' }).click()
+  await page.getByRole('status').filter({ hasText: 'Deployed to 1 of the connected destinations' }).waitFor()
+  const [staging, production] = await Promise.all(instances.map((id) => s.connections.getInstance(id)))
+  assert.notEqual(staging!.versionId, before, 'Staging runs the new version')
+  assert.equal(production!.versionId, before, 'Production keeps the version it ran')
+  assert.deepEqual(errors, [])
+  await page.close()
+})
