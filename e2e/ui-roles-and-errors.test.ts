@@ -205,3 +205,18 @@ it('Save & Deploy moves only the connected destinations the user keeps ticked', 
   assert.deepEqual(errors, [])
   await page.close()
 })
+
+it('a destination can run a deployed destination function', async () => {
+  const fn = (await owner<{ function: { id: string } }>('POST', '/functions', { resourceType: 'DESTINATION', displayName: 'Post to CRM', code: 'async function onTrack(e) { return { ok: true } }' })).function
+  await owner('POST', `/functions/${fn.id}/deploy`, {})
+  const { page, errors } = await signIn(s.tokens['Workspace Owner'])
+  await page.getByRole('link', { name: 'Destinations' }).click()
+  await page.getByLabel('Name').fill('CRM')
+  await page.getByLabel('Kind').selectOption('function')
+  await page.getByLabel(/^Function/).selectOption({ label: 'Post to CRM' })
+  await page.getByRole('button', { name: 'Create destination' }).click()
+  await page.getByRole('heading', { name: 'CRM' }).waitFor()
+  await page.getByText('Destination Function', { exact: false }).first().waitFor()
+  assert.deepEqual(errors, [])
+  await page.close()
+})
