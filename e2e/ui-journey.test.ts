@@ -182,6 +182,7 @@ it('a new user goes from sign-in to watching events delivered', { timeout: 120_0
   await page.getByRole('button', { name: 'Create function' }).click()
   await page.waitForURL(/\/functions\/ifnd_/)
   await page.getByRole('heading', { name: 'Enrich orders' }).waitFor()
+  await page.getByRole('status').filter({ hasText: 'Created. Save & Deploy it' }).waitFor()
   await page.getByText('not deployed').first().waitFor()
   await page.getByRole('button', { name: 'Save & Deploy' }).click()
   await page.getByRole('dialog', { name: 'Deploy LATEST' }).getByRole('button', { name: 'Deploy' }).click()

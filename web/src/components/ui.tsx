@@ -66,7 +66,6 @@ export function useLoad<T>(load: () => Promise<T>, key: unknown[] = []) {
     return () => {
       live = false
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...key, tick])
   return { data, error, reload: () => setTick((t) => t + 1) }
 }

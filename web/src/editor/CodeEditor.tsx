@@ -72,7 +72,6 @@ export function CodeEditor({ value, onChange, language, label, catalog, check, k
     view.current = v
     return () => v.destroy()
     // The editor is built once; value changes from outside are applied below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [language, readOnly])
 
   useEffect(() => {

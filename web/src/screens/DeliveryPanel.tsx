@@ -30,7 +30,6 @@ export function DeliveryPanel({ destinationId }: { destinationId: string }) {
   useEffect(() => {
     const timer = setInterval(reload, 3000)
     return () => clearInterval(timer)
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [])
   const replay = useAction(async () => {
     setReplayed(await api.replay(destinationId))

@@ -26,6 +26,9 @@ const fromFunction = (f: FunctionDetail): Draft => ({ resourceType: f.resourceTy
 
 type Tab = 'code' | 'details' | 'versions'
 
+/** A message for the editor that opens next: creating a function moves to its own page, a new screen. */
+let carriedNotice: string | undefined
+
 export default function FunctionEditor({ functionId }: { functionId: string | undefined }) {
   const { api, can } = useSession()
   const [saved, setSaved] = useState<FunctionDetail | undefined>(undefined)
@@ -34,7 +37,10 @@ export default function FunctionEditor({ functionId }: { functionId: string | un
   const [tab, setTab] = useState<Tab>('code')
   const [language, setLanguage] = useState<'javascript' | 'typescript'>('javascript')
   const [deploying, setDeploying] = useState<Instance[] | undefined>(undefined)
-  const [notice, setNotice] = useState<string | undefined>(undefined)
+  const [notice, setNotice] = useState<string | undefined>(() => carriedNotice)
+  useEffect(() => {
+    carriedNotice = undefined
+  }, [])
   const test = useRef<TestPanelHandle>(null)
   const canWrite = can('functions:write')
 
@@ -49,7 +55,6 @@ export default function FunctionEditor({ functionId }: { functionId: string | un
   }
   useEffect(() => {
     if (functionId !== undefined) void load(functionId)
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [functionId])
 
   const dirty = saved === undefined || JSON.stringify(fromFunction(saved)) !== JSON.stringify(draft)
@@ -74,7 +79,7 @@ export default function FunctionEditor({ functionId }: { functionId: string | un
     }
     if (saved === undefined) {
       const created = await api.createFunction({ resourceType: draft.resourceType, displayName: draft.displayName, description: draft.description, code: draft.code, settings: draft.settings, ...(draft.logoUrl === '' ? {} : { logoUrl: draft.logoUrl }) })
-      setNotice('Created. Deploy it to run it for destinations.')
+      carriedNotice = 'Created. Save & Deploy it, then connect it to a destination.'
       navigate(`/functions/${created.id}`)
       return created
     }
@@ -118,7 +123,6 @@ export default function FunctionEditor({ functionId }: { functionId: string | un
       { key: 'Mod-Enter', run: () => (test.current?.run(), true), preventDefault: true },
       { key: 'Mod-s', run: () => (void save.run(), true), preventDefault: true },
     ],
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [draft, saved],
   )
 
