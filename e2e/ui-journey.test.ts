@@ -135,6 +135,15 @@ it('a new user goes from sign-in to watching events delivered', { timeout: 120_0
   await page.getByRole('option', { name: /crypto/ }).first().waitFor()
   await shot('editor-completion')
   await page.keyboard.press('Escape')
+  // ...handler names, and the fields of a Segment event after `event.`.
+  await page.keyboard.insertText('\nonIde')
+  await page.keyboard.press('Control+Space')
+  await page.getByRole('option', { name: /onIdentify/ }).first().waitFor()
+  await page.keyboard.press('Escape')
+  await page.keyboard.insertText('\nevent.prop')
+  await page.keyboard.press('Control+Space')
+  await page.getByRole('option', { name: /properties/ }).first().waitFor()
+  await page.keyboard.press('Escape')
 
   // Broken code: the load error appears inline, at its line, without saving.
   await replaceCode(BROKEN)
