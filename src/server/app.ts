@@ -1,5 +1,5 @@
 // The HTTP server, built by a factory so tests can use inject() or listen on a real port. The management
-// API is one encapsulated plugin under /api with its own auth; the tracking API and the UI come later.
+// API is one encapsulated plugin under /api with its own auth; the tracking API is under /v1, the web UI at /.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { ZodError } from 'zod'
 import type { Runtime } from '../runtime/index.js'
@@ -17,6 +17,8 @@ import { deliveryOverviewRoutes } from './delivery-overview-routes.js'
 import { deliveryRoutes } from './delivery-routes.js'
 import type { DeliveryLog } from '../store/delivery-log.js'
 import { trackingRoutes } from './tracking-routes.js'
+import { staticUi } from './static-ui.js'
+import { uiRoutes } from './ui-routes.js'
 import type { JobQueue } from '../queue/queue.js'
 import { functionRoutes } from './function-routes.js'
 import { openApiDocument, routeCollector } from './openapi.js'
@@ -39,6 +41,8 @@ export interface ServerDeps {
   runtime: Runtime
   /** pino logger options, or false for none (tests). */
   logger?: boolean | object
+  /** The built web UI to serve at /. @defaultValue dist/web */
+  uiDir?: string
 }
 
 declare module 'fastify' {
@@ -128,9 +132,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       await api.register(filterRoutes, { filters: deps.filters })
       await api.register(deliveryRoutes, { deliveries: deps.deliveries, connections: deps.connections, queue: deps.queue })
       await api.register(deliveryOverviewRoutes, { deliveries: deps.deliveries, connections: deps.connections })
+      await api.register(uiRoutes, { runtime: deps.runtime })
     },
     { prefix: '/api' },
   )
+  app.register(staticUi, deps.uiDir === undefined ? {} : { dir: deps.uiDir })
   return app
 }
 

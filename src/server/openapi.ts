@@ -49,7 +49,7 @@ export function openApiDocument(routes: DocumentedRoute[], version: string) {
     const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }))
     const operation: Record<string, unknown> = {
       ...(route.summary ? { summary: route.summary } : {}),
-      description: `Needs a token whose roles grant: ${(route.permissions ?? []).join(', ') || 'nothing'}.`,
+      description: (route.permissions ?? []).length === 0 ? 'Needs any valid token.' : `Needs a token whose roles grant: ${route.permissions!.join(', ')}.`,
       security: [{ bearer: [] }],
       ...(params.length > 0 ? { parameters: params } : {}),
       responses: {

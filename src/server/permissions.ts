@@ -15,6 +15,11 @@ const GRANTS: Record<Role, readonly Permission[]> = {
 }
 
 export function missingPermissions(roles: readonly Role[], needed: readonly Permission[]): Permission[] {
-  const granted = new Set(roles.flatMap((r) => GRANTS[r] ?? []))
+  const granted = new Set(grantedPermissions(roles))
   return needed.filter((p) => !granted.has(p))
+}
+
+/** Everything the roles grant together, for clients that show only what a token may do. */
+export function grantedPermissions(roles: readonly Role[]): Permission[] {
+  return [...new Set(roles.flatMap((r) => GRANTS[r] ?? []))]
 }

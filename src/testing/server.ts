@@ -26,7 +26,7 @@ export interface TestServer {
   close(): Promise<void>
 }
 
-export async function testServer(options: { maxQueueDepth?: number } = {}): Promise<TestServer> {
+export async function testServer(options: { maxQueueDepth?: number; uiDir?: string } = {}): Promise<TestServer> {
   const store = await openTestStore('sqlite')
   const tokenStore = new TokenStore(store.db)
   const tokens = {} as TestServer['tokens']

@@ -1,0 +1,64 @@
+// Who changed what, and when.
+import { Fragment, useState } from 'react'
+import { Empty, ErrorNote, formatTime, useLoad } from '../components/ui'
+import { pretty } from '../editor/sample-events'
+import { useSession } from '../session'
+
+export default function AuditTrail() {
+  const { api } = useSession()
+  const { data, error } = useLoad(() => api.auditEvents())
+  const [open, setOpen] = useState<string | undefined>(undefined)
+  return (
+    <section aria-labelledby="audit-title">
+      <h1 id="audit-title">Audit trail</h1>
+      <ErrorNote error={error} />
+      {data?.length === 0 ? <Empty>Nothing has changed yet.</Empty> : null}
+      {data && data.length > 0 ? (
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Who</th>
+              <th scope="col">What</th>
+              <th scope="col">Resource</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.map((e) => (
+              <Fragment key={e.id}>
+                <tr>
+                  <td>
+                    <button type="button" className="link" aria-expanded={open === e.id} onClick={() => setOpen(open === e.id ? undefined : e.id)}>
+                      {formatTime(e.timestamp)}
+                    </button>
+                  </td>
+                  <td>{e.actor}</td>
+                  <td>{e.type}</td>
+                  <td>
+                    {e.resourceName} <span className="muted mono small-text">{e.resourceId}</span>
+                  </td>
+                </tr>
+                {open === e.id ? (
+                  <tr className="expanded">
+                    <td colSpan={4}>
+                      <div className="row top">
+                        <div className="grow">
+                          <h4>Before</h4>
+                          <pre>{pretty(e.before)}</pre>
+                        </div>
+                        <div className="grow">
+                          <h4>After</h4>
+                          <pre>{pretty(e.after)}</pre>
+                        </div>
+                      </div>
+                    </td>
+                  </tr>
+                ) : null}
+              </Fragment>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </section>
+  )
+}

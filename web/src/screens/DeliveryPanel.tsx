@@ -1,0 +1,146 @@
+// Event delivery for one destination: the chart over a chosen range, totals, recent failures that open to
+// their event, error, logs and requests, and Replay. Refreshes every few seconds while open.
+import { Fragment, useEffect, useState } from 'react'
+import type { DeliveryRecord } from '../api'
+import { DeliveryChart } from '../components/DeliveryChart'
+import { Badge, ConfirmDialog, Empty, ErrorNote, formatTime, useAction, useLoad } from '../components/ui'
+import { pretty } from '../editor/sample-events'
+import { useSession } from '../session'
+import { LogList, RequestsTable } from '../components/Trace'
+
+const RANGES = [
+  { minutes: 15, label: 'Last 15 minutes' },
+  { minutes: 60, label: 'Last hour' },
+  { minutes: 24 * 60, label: 'Last 24 hours' },
+]
+
+export function DeliveryPanel({ destinationId }: { destinationId: string }) {
+  const { api, can } = useSession()
+  const [minutes, setMinutes] = useState(15)
+  const [open, setOpen] = useState<string | undefined>(undefined)
+  const [confirmReplay, setConfirmReplay] = useState(false)
+  const [replayed, setReplayed] = useState<number | undefined>(undefined)
+  const { data, error, reload } = useLoad(async () => {
+    const to = new Date()
+    const from = new Date(to.getTime() - minutes * 60_000)
+    const [metrics, failed, retrying] = await Promise.all([api.deliveryMetrics(destinationId, from.toISOString()), api.deliveryEvents(destinationId, 'failed'), api.deliveryEvents(destinationId, 'retrying')])
+    const failures = [...failed, ...retrying].sort((a, b) => b.at.localeCompare(a.at)).slice(0, 50)
+    return { metrics, failures, from, to }
+  }, [destinationId, minutes])
+  useEffect(() => {
+    const timer = setInterval(reload, 3000)
+    return () => clearInterval(timer)
+  }, [])
+  const replay = useAction(async () => {
+    setReplayed(await api.replay(destinationId))
+    reload()
+  })
+
+  const totals = data?.metrics.totals ?? {}
+  return (
+    <section aria-labelledby="delivery-title" className="card">
+      <div className="row between wrap">
+        <h2 id="delivery-title">Event delivery</h2>
+        <div className="row">
+          <label className="field inline">
+            <span className="field-label">Range</span>
+            <select value={minutes} onChange={(e) => setMinutes(Number(e.target.value))}>
+              {RANGES.map((r) => (
+                <option key={r.minutes} value={r.minutes}>
+                  {r.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          {can('sources:write') ? (
+            <button type="button" onClick={() => setConfirmReplay(true)} disabled={replay.busy}>
+              Replay failed events
+            </button>
+          ) : null}
+        </div>
+      </div>
+      <ErrorNote error={error ?? replay.error} />
+      {replayed === undefined ? null : (
+        <p className="notice" role="status">
+          {replayed === 0 ? 'There were no failed events to replay.' : `${replayed} failed event${replayed === 1 ? '' : 's'} queued again.`}
+        </p>
+      )}
+      <dl className="totals" aria-label="Totals for the range">
+        {(['delivered', 'filtered', 'retrying', 'failed'] as const).map((s) => (
+          <div key={s} className={`total total-${s}`}>
+            <dt>{s[0]!.toUpperCase() + s.slice(1)}</dt>
+            <dd data-testid={`total-${s}`}>{totals[s] ?? 0}</dd>
+          </div>
+        ))}
+      </dl>
+      {data ? <DeliveryChart metrics={data.metrics} from={data.from} to={data.to} /> : <p className="muted">Loading…</p>}
+      {data && Object.keys(data.metrics.byDetail).length > 0 ? (
+        <p className="muted small-text">
+          {Object.entries(data.metrics.byDetail)
+            .flatMap(([status, details]) => Object.entries(details).map(([d, n]) => `${status} by ${d}: ${n}`))
+            .join(' · ')}
+        </p>
+      ) : null}
+      <h3>Recent failures</h3>
+      {data?.failures.length === 0 ? <Empty>No failed or retrying events.</Empty> : null}
+      {data && data.failures.length > 0 ? (
+        <table className="table compact failures">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Status</th>
+              <th scope="col">Category</th>
+              <th scope="col">Reason</th>
+              <th scope="col">Attempt</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.failures.map((r) => (
+              <Fragment key={r.id}>
+                <tr>
+                  <td>
+                    <button type="button" className="link" aria-expanded={open === r.id} onClick={() => setOpen(open === r.id ? undefined : r.id)}>
+                      {formatTime(r.at)}
+                    </button>
+                  </td>
+                  <td>{r.status === 'failed' ? <Badge tone="bad">failed</Badge> : <Badge tone="warn">retrying</Badge>}</td>
+                  <td>{r.detail}</td>
+                  <td className="break">{r.reason}</td>
+                  <td>{r.attempt}</td>
+                </tr>
+                {open === r.id ? (
+                  <tr className="expanded">
+                    <td colSpan={5}>
+                      <FailureDetail record={r} />
+                    </td>
+                  </tr>
+                ) : null}
+              </Fragment>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {confirmReplay ? (
+        <ConfirmDialog title="Replay failed events?" confirm="Replay" onCancel={() => setConfirmReplay(false)} onConfirm={() => (setConfirmReplay(false), void replay.run())}>
+          <p>Every failed event of this destination goes back to the queue and is delivered again through the current function and filters.</p>
+        </ConfirmDialog>
+      ) : null}
+    </section>
+  )
+}
+
+function FailureDetail({ record }: { record: DeliveryRecord }) {
+  return (
+    <div className="failure-detail">
+      <p>
+        <strong>Error:</strong> {record.reason ?? record.detail} <span className="muted">(message {record.messageId})</span>
+      </p>
+      <h4>Event</h4>
+      <pre>{pretty(record.event)}</pre>
+      <h4>Logs</h4>
+      <LogList logs={record.trace?.logs ?? []} />
+      <h4>Requests</h4>
+      <RequestsTable requests={record.trace?.requests ?? []} />
+    </div>
+  )
+}
