@@ -18,9 +18,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Pool } from 'undici'
-import { jetstreamManager } from '@nats-io/jetstream'
-import { connect } from '@nats-io/transport-node'
-import pg from 'pg'
+import { scaleOut } from '../src/testing/scale-out.js'
 import { apiClient, startServerProcess, startWorkerProcess, type ServerProcess } from '../src/testing/server-process.js'
 import { realisticEvents } from './events.js'
 
@@ -75,14 +73,10 @@ function cpuOf(pid: number): number {
 
 async function deploy(workers: number | 'embedded'): Promise<Deployment> {
   const dataDir = mkdtempSync(join(tmpdir(), 'insertfn-bench-'))
-  const id = randomBytes(4).toString('hex')
   const scaled = workers !== 'embedded'
-  const schema = `bench_${id}`
-  const env: Record<string, string> = scaled
-    ? { INSERTFN_SECRET_KEY: randomBytes(32).toString('base64'), INSERTFN_DATABASE_URL: `postgres://postgres@127.0.0.1:5432/test?schema=${schema}`, INSERTFN_QUEUE_URL: `nats://127.0.0.1:4222?name=${schema}` }
-    : {}
-  const server = await startServerProcess({ dataDir, token: TOKEN, env, ...(profile && !scaled ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profile] } : {}) })
-  const processes = [server, ...(await Promise.all(Array.from({ length: scaled ? workers : 0 }, () => startWorkerProcess({ args: [], env }))))]
+  const fleet = scaled ? scaleOut('bench', 60_000) : undefined
+  const server = await startServerProcess({ dataDir, token: TOKEN, env: fleet?.env ?? {}, ...(profile && !scaled ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profile] } : {}) })
+  const processes = [server, ...(await Promise.all(Array.from({ length: scaled ? workers : 0 }, () => startWorkerProcess({ args: [], env: fleet!.env }))))]
   const client = new Pool(server.address, { connections: 8 })
   return {
     name: scaled ? `scale-out, ${workers} worker${workers > 1 ? 's' : ''}` : 'embedded',
@@ -92,15 +86,7 @@ async function deploy(workers: number | 'embedded'): Promise<Deployment> {
       await client.close()
       for (const p of processes.reverse()) await p.stop()
       rmSync(dataDir, { recursive: true, force: true })
-      if (!scaled) return
-      const db = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' })
-      await db.connect()
-      await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-      await db.end()
-      const nc = await connect({ servers: '127.0.0.1:4222' })
-      const jsm = await jetstreamManager(nc)
-      for (const stream of [`${schema}_jobs`, `${schema}_failed`]) await jsm.streams.delete(stream).catch(() => undefined)
-      await nc.close()
+      await fleet?.cleanup()
     },
   }
 }

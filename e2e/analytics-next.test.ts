@@ -10,7 +10,7 @@ import { after, before, it } from 'node:test'
 import { build } from 'esbuild'
 import { launchChromium, type LaunchedBrowser, type Page } from './browser.js'
 import { startInsertfn, type InsertfnProcess } from './insertfn-process.js'
-import { until } from './until.js'
+import { until } from '../src/testing/until.js'
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js'
 
 const ROOT = new URL('../../', import.meta.url).pathname

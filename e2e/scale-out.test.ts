@@ -3,30 +3,21 @@
 // SIGKILLed halfway; every event still arrives (at least once, few repeats). Then a deploy reaches the
 // surviving workers within seconds.
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, it } from 'node:test'
-import { jetstreamManager } from '@nats-io/jetstream'
-import { connect } from '@nats-io/transport-node'
 import { Analytics } from '@segment/analytics-node'
-import pg from 'pg'
+import { scaleOut } from '../src/testing/scale-out.js'
+import { until } from '../src/testing/until.js'
 import { apiClient, startServerProcess, startWorkerProcess, type ServerProcess } from '../src/testing/server-process.js'
 
 const EVENTS = Number(process.env.SCALE_OUT_EVENTS ?? 50_000)
 const TOKEN = 'scale-out-owner'
-const id = randomBytes(4).toString('hex')
-const schema = `scale_out_${id}`
-const queueName = `scale_out_${id}`
-const DATABASE = `postgres://postgres@127.0.0.1:5432/test?schema=${schema}`
-const QUEUE = `nats://127.0.0.1:4222?name=${queueName}`
-// The same settings for every process, as the deployment guide says: the lease too, because the JetStream
-// consumer takes its ack wait from whichever process creates it. A short one, so the jobs of the killed
-// worker come back within the test's patience.
-const env = { INSERTFN_SECRET_KEY: randomBytes(32).toString('base64'), INSERTFN_DATABASE_URL: DATABASE, INSERTFN_QUEUE_URL: QUEUE, INSERTFN_LEASE_MS: '3000' }
+// A short lease, so the jobs of the killed worker come back within the test's patience.
+const { env, cleanup } = scaleOut('scale_out')
 
 /** Arrivals per event number, and the function version that enriched each. */
 const arrivals = new Map<number, number>()
@@ -50,23 +41,9 @@ before(async () => {
 after(async () => {
   await Promise.all(processes.map((p) => p.stop('SIGKILL').catch(() => undefined)))
   await new Promise((r) => receiver.close(r))
-  const db = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' })
-  await db.connect()
-  await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-  await db.end()
-  const nc = await connect({ servers: '127.0.0.1:4222' })
-  const jsm = await jetstreamManager(nc)
-  for (const stream of [`${queueName}_jobs`, `${queueName}_failed`]) await jsm.streams.delete(stream).catch(() => undefined)
-  await nc.close()
+  await cleanup()
 })
 
-async function until(check: () => boolean, ms: number, what: () => string): Promise<void> {
-  const end = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms / 1000} s waiting for ${what()}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 const code = (v: number) => `async function onTrack(event) { event.properties.v = ${v}; return event }`
 
@@ -96,12 +73,12 @@ it(`${EVENTS} events through an API process and three workers on Postgres and Je
   }
   await analytics.closeAndFlush({ timeout: 120_000 })
   assert.deepEqual(refused, [], 'the API accepted every batch')
-  await until(() => arrivals.size >= EVENTS / 2 || killed !== undefined, 120_000, () => `half the events (have ${arrivals.size})`)
+  await until(() => `half the events (have ${arrivals.size})`, () => arrivals.size >= EVENTS / 2 || killed !== undefined, 120_000)
   killed ??= workers[0]!.stop('SIGKILL')
   await killed
   const atKill = arrivals.size
 
-  await until(() => arrivals.size === EVENTS, 180_000, () => `all ${EVENTS} events (have ${arrivals.size}; ${EVENTS - arrivals.size} missing)`)
+  await until(() => `all ${EVENTS} events (have ${arrivals.size}; ${EVENTS - arrivals.size} missing)`, () => arrivals.size === EVENTS, 180_000)
   const seconds = (performance.now() - started) / 1000
   const repeats = [...arrivals.values()].reduce((n, c) => n + c - 1, 0)
   t.diagnostic(`${EVENTS} events in ${seconds.toFixed(1)} s (${Math.round(EVENTS / seconds)} events/s end to end); worker 1 killed with ${atKill} delivered; ${repeats} arrived more than once`)
@@ -116,6 +93,6 @@ it(`${EVENTS} events through an API process and three workers on Postgres and Je
   const after = new Analytics({ writeKey: source.writeKeys[0], host: server.address, flushAt: 50, flushInterval: 50 })
   for (let n = EVENTS; n < EVENTS + 300; n++) after.track({ userId: 'u', event: 'After deploy', properties: { n } })
   await after.closeAndFlush({ timeout: 20_000 })
-  await until(() => versions.length >= 300, 30_000, () => `the 300 events after the deploy (have ${versions.length})`)
+  await until(() => `the 300 events after the deploy (have ${versions.length})`, () => versions.length >= 300, 30_000)
   assert.deepEqual([...new Set(versions)], [2])
 })

@@ -12,6 +12,8 @@ import { join } from 'node:path'
 import { after, before, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { Analytics } from '@segment/analytics-node'
+import { apiClient, startServerProcess, type ServerProcess } from '../src/testing/server-process.js'
+import { until } from '../src/testing/until.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const BIN = join(ROOT, 'bin/insertfn.js')
@@ -51,46 +53,9 @@ const receiver = createServer((req, res) => {
   })
 })
 let receiverUrl: string
-let server: { child: ChildProcess; address: string }
+let server: ServerProcess
+let api: ReturnType<typeof apiClient>
 let follow: ChildProcess | undefined
-
-function startServer(): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(process.execPath, ['--no-node-snapshot', BIN, 'start', '--port', '0', '--data-dir', join(work, 'data'), '--allow-private-network'], {
-    env: { ...process.env, NODE_OPTIONS: '', INSERTFN_ADMIN_TOKEN: TOKEN, INSERTFN_LOG_LEVEL: 'warn' },
-  })
-  let out = ''
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()))
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not listening after 20 s:\n${out}`)), 20_000)
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString()
-      const m = /listening on (http:\/\/\S+) /.exec(out)
-      if (m) {
-        clearTimeout(timer)
-        resolve({ child, address: m[1]! })
-      }
-    })
-  })
-}
-
-async function api(method: string, path: string, body?: unknown): Promise<Record<string, any>> {
-  const res = await fetch(`${server.address}/api${path}`, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  const json = (await res.json()) as { data: Record<string, any> }
-  assert.ok(res.ok, JSON.stringify(json))
-  return json.data
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 async function send(writeKey: string, users: string[], properties: Record<string, unknown> = {}): Promise<void> {
   const analytics = new Analytics({ writeKey, host: server.address, flushAt: 20, flushInterval: 50, maxRetries: 3 })
@@ -101,13 +66,13 @@ async function send(writeKey: string, users: string[], properties: Record<string
 before(async () => {
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`
-  server = await startServer()
+  server = await startServerProcess({ dataDir: join(work, 'data'), token: TOKEN })
+  api = apiClient(server.address, TOKEN)
 })
 after(async () => {
   // A failed assertion must not leave `logs --follow` running: it would hold this test process open.
   if (follow !== undefined && follow.exitCode === null && follow.signalCode === null) follow.kill('SIGKILL')
-  server.child.kill('SIGTERM')
-  await new Promise((r) => server.child.once('exit', r))
+  await server.stop()
   await new Promise((r) => receiver.close(r))
 })
 
@@ -141,7 +106,7 @@ it('init, test, deploy, change, deploy again, and see both versions at work in i
 
   await send(source.writeKeys[0], ['a1', 'a2', 'a3'])
   await send(source.writeKeys[0], ['internal-1'], { internal: true })
-  await until(() => received.length === 3, 'the first three events at the webhook')
+  await until('the first three events at the webhook', () => received.length === 3, 20_000)
   assert.deepEqual(received.map((e) => e.properties.plan), ['gold', 'gold', 'gold'])
 
   // The change: plans in capitals. Saved without --deploy first: the running version must not change.
@@ -152,7 +117,7 @@ it('init, test, deploy, change, deploy again, and see both versions at work in i
   assert.match(saved.stdout, /Updated "Enrich \(e2e\)"/)
   assert.match(saved.stdout, /Saved version ver_\w+\nNot deployed/)
   await send(source.writeKeys[0], ['b1'])
-  await until(() => received.length === 4, 'the event sent after a save without deploy')
+  await until('the event sent after a save without deploy', () => received.length === 4, 20_000)
   assert.equal(received[3]!.properties.plan, 'gold')
 
   const second = await cli('deploy', project, '--server', server.address, '--token', TOKEN, '--deploy')
@@ -164,15 +129,15 @@ it('init, test, deploy, change, deploy again, and see both versions at work in i
   assert.deepEqual(versions.filter((v) => v.isDeployed).map((v) => v.id), [version])
 
   await send(source.writeKeys[0], ['c1', 'c2'])
-  await until(() => received.length === 6, 'the events sent after the second deploy')
+  await until('the events sent after the second deploy', () => received.length === 6, 20_000)
   assert.deepEqual(received.slice(4).map((e) => e.properties.plan), ['GOLD', 'GOLD'])
 
   // insertfn logs: every delivered event and the filtered one, with what the function fetched.
   let logs: Run | undefined
-  await until(async () => {
+  await until('seven delivery records in insertfn logs', async () => {
     logs = await cli('logs', destination.id, '--server', server.address, '--token', TOKEN, '--count', '100')
     return logs.code === 0 && (logs.stdout.match(/^\S+ {2}(delivered|filtered)/gm) ?? []).length === 7
-  }, 'seven delivery records in insertfn logs')
+  }, 20_000)
   for (const e of received) assert.ok(logs!.stdout.includes(`messageId=${String(e.messageId)}`), `${String(e.messageId)} in\n${logs!.stdout}`)
   assert.match(logs!.stdout, /filtered \(insert function\) +track "Order Completed" \(user internal-1\).*\n {4}reason: internal test event/)
   assert.match(logs!.stdout, /delivered +track "Order Completed" \(user c2\).*\n {4}GET http:\/\/127\.0\.0\.1:\d+\/profiles\/c2 -> 200/)
@@ -186,9 +151,9 @@ it('init, test, deploy, change, deploy again, and see both versions at work in i
   tail.stdout.on('data', (c: Buffer) => (followed += c.toString()))
   tail.stderr.on('data', (c: Buffer) => (followed += c.toString()))
   // c1 and c2 were sent together: either may have settled last.
-  await until(() => /\(user c[12]\)/.test(followed), 'the newest record when --follow starts')
+  await until('the newest record when --follow starts', () => /\(user c[12]\)/.test(followed), 20_000)
   await send(source.writeKeys[0], ['followed-1'])
-  await until(() => followed.includes('(user followed-1)'), 'a new record in --follow')
+  await until('a new record in --follow', () => followed.includes('(user followed-1)'), 20_000)
   assert.equal(received.at(-1)!.properties.plan, 'GOLD')
   assert.doesNotMatch(followed, /\(user a1\)/) // older than --count 1: not printed, not even later
   const exited = new Promise<number | null>((r) => tail.once('exit', (c) => r(c)))

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { after, before, it } from 'node:test'
 import { testServer, type TestServer } from '../src/testing/server.js'
 import { launchChromium, screenshotDir, type LaunchedBrowser, type Page } from './browser.js'
-import { until } from './until.js'
+import { until } from '../src/testing/until.js'
 
 let s: TestServer
 let address: string

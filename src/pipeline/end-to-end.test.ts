@@ -9,12 +9,10 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import { jetstreamManager } from '@nats-io/jetstream'
-import { connect } from '@nats-io/transport-node'
-import pg from 'pg'
 import { Analytics } from '@segment/analytics-node'
+import { scaleOut } from '../testing/scale-out.js'
+import { until } from '../testing/until.js'
 import { apiClient, startServerProcess, startWorkerProcess, type ServerProcess } from '../testing/server-process.js'
 
 const TOKEN = 'e2e-owner-token'
@@ -40,13 +38,6 @@ before(async () => {
 })
 after(() => new Promise((r) => receiver.close(r)))
 
-async function until(check: () => boolean | Promise<boolean>, ms = 15_000, what = 'the condition'): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 const FUNCTION = `
 async function onTrack(event, settings) {
@@ -87,11 +78,7 @@ function embedded(): Mode {
 }
 
 function scaledOut(): Mode {
-  const id = `e2e_${randomBytes(4).toString('hex')}`
-  const env = {
-    INSERTFN_SECRET_KEY: randomBytes(32).toString('base64'), INSERTFN_LEASE_MS: '3000',
-    INSERTFN_DATABASE_URL: `postgres://postgres@127.0.0.1:5432/test?schema=${id}`, INSERTFN_QUEUE_URL: `nats://127.0.0.1:4222?name=${id}`,
-  }
+  const { env, cleanup } = scaleOut('e2e')
   const dataDir = mkdtempSync(join(tmpdir(), 'insertfn-e2e-'))
   let running: ServerProcess[] = []
   return {
@@ -103,16 +90,7 @@ function scaledOut(): Mode {
     },
     processes: () => running,
     deliveryMetrics: () => /metrics at (\S+)/.exec(running[1]!.output())![1]!,
-    async cleanup() {
-      const db = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' })
-      await db.connect()
-      await db.query(`DROP SCHEMA IF EXISTS ${id} CASCADE`)
-      await db.end()
-      const nc = await connect({ servers: '127.0.0.1:4222' })
-      const jsm = await jetstreamManager(nc)
-      for (const stream of [`${id}_jobs`, `${id}_failed`]) await jsm.streams.delete(stream).catch(() => undefined)
-      await nc.close()
-    },
+    cleanup,
   }
 }
 
@@ -147,18 +125,18 @@ for (const mode of [embedded(), scaledOut()]) describe(mode.name, () => {
     await analytics.closeAndFlush({ timeout: 10_000 })
 
     const expect = (kinds: string[]) => Array.from({ length: 40 }, (_, n) => n).filter((n) => kinds.includes(kindOf(n)))
-    await until(() => received.length === 16, 15_000, 'the 16 plain events')
+    await until('the 16 plain events', () => received.length === 16)
     // The flaky ones wait for the CRM: retried, not delivered, not failed.
     const retrying = async () => ((await api('GET', `/destinations/${destination.id}/delivery-metrics`)).totals.retrying ?? 0) >= 8
-    await until(retrying, 10_000, 'the flaky events to be retried')
+    await until('the flaky events to be retried', retrying, 10_000)
     assert.deepEqual(numbers(received), expect(['plain']))
     crmUp = true
-    await until(() => received.length === 24, 30_000, 'the flaky events after the CRM came back')
+    await until('the flaky events after the CRM came back', () => received.length === 24, 30_000)
     assert.deepEqual(numbers(received), expect(['plain', 'flaky']))
     assert.ok(received.every((e) => (e.properties as { tier: string }).tier === 'gold'), 'every delivered event was enriched')
 
     // received = delivered + filtered + failed, with the categories; retries are counted as attempts on the side.
-    await until(async () => ((await api('GET', `/destinations/${destination.id}/delivery-metrics`)).totals.delivered ?? 0) === 24, 5_000, 'the records of the deliveries')
+    await until('the records of the deliveries', async () => ((await api('GET', `/destinations/${destination.id}/delivery-metrics`)).totals.delivered ?? 0) === 24, 5_000)
     const metrics = await api('GET', `/destinations/${destination.id}/delivery-metrics`)
     const { delivered, filtered, failed } = metrics.totals as Record<string, number>
     assert.deepEqual([delivered, filtered, failed], [24, 8, 8])
@@ -201,7 +179,7 @@ for (const mode of [embedded(), scaledOut()]) describe(mode.name, () => {
         }
       }
     })
-    await until(() => received.length > 300, 15_000, 'deliveries to be under way')
+    await until('deliveries to be under way', () => received.length > 300)
     killed = true
     await Promise.all(mode.processes().map((p) => p.stop('SIGKILL')))
     await Promise.all(senders)
@@ -210,7 +188,7 @@ for (const mode of [embedded(), scaledOut()]) describe(mode.name, () => {
 
     server = await start()
     const missing = () => { const arrived = new Set(numbers(received)); return [...accepted].filter((x) => !arrived.has(x)) }
-    await until(() => missing().length === 0, 30_000, `all ${accepted.size} accepted events (${missing().length} missing)`)
+    await until(() => `all ${accepted.size} accepted events (${missing().length} missing)`, () => missing().length === 0, 30_000)
     const arrived = new Set(numbers(received))
     assert.deepEqual([...accepted].filter((x) => !arrived.has(x)), [], 'no accepted event is missing')
     const repeats = received.length - arrived.size
