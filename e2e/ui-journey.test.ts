@@ -171,7 +171,7 @@ it('a new user goes from sign-in to watching events delivered', { timeout: 120_0
   await page.getByLabel('Tier (required)').fill('silver')
   await editor.click()
   await page.keyboard.press('Control+Enter')
-  await page.getByText('Passed on').waitFor()
+  await page.getByText('Returned an event: it goes on to the destination').waitFor()
   const result = page.getByLabel('Test result')
   await result.getByText('tier silver').waitFor()
   await result.getByRole('group', { name: 'Returned event compared with the input' }).getByText('"tier": "silver"').waitFor()

@@ -31,6 +31,7 @@ interface SegmentContext {
   referrer?: { id?: string; type?: string }
   screen?: { width?: number; height?: number; density?: number }
   timezone?: string
+  /** What is known about the user (identify) or the account (group). */
   traits?: SegmentProperties
   userAgent?: string
   userAgentData?: Record<string, unknown>
@@ -41,14 +42,20 @@ interface SegmentContext {
 interface SegmentEventBase {
   /** Unique per event (at most 100 characters); destinations use it to drop repeats. */
   messageId?: string
+  /** Your id for the user (identified users). */
   userId?: string | null
+  /** A device or session id, before the user is known. */
   anonymousId?: string | null
+  /** Where the event came from: ip, library, page, userAgent, locale... */
   context?: SegmentContext
+  /** Which destinations receive the event: All, or a destination by name. */
   integrations?: SegmentIntegrations
   /** When the event happened, corrected for the sender's clock skew. */
   timestamp?: string
   originalTimestamp?: string
+  /** When the library sent the event. */
   sentAt?: string
+  /** When insertfn received the event. */
   receivedAt?: string
   channel?: string
   version?: number
@@ -58,11 +65,13 @@ interface SegmentTrackEvent extends SegmentEventBase {
   type: 'track'
   /** The action, e.g. "Order Completed". */
   event: string
+  /** What the sending app attached to the event. */
   properties?: SegmentProperties
 }
 
 interface SegmentIdentifyEvent extends SegmentEventBase {
   type: 'identify'
+  /** What is known about the user (identify) or the account (group). */
   traits?: SegmentProperties
 }
 
@@ -70,6 +79,7 @@ interface SegmentPageEvent extends SegmentEventBase {
   type: 'page'
   name?: string
   category?: string
+  /** What the sending app attached to the event. */
   properties?: SegmentProperties
 }
 
@@ -77,12 +87,14 @@ interface SegmentScreenEvent extends SegmentEventBase {
   type: 'screen'
   name?: string
   category?: string
+  /** What the sending app attached to the event. */
   properties?: SegmentProperties
 }
 
 interface SegmentGroupEvent extends SegmentEventBase {
   type: 'group'
   groupId: string
+  /** What is known about the user (identify) or the account (group). */
   traits?: SegmentProperties
 }
 

@@ -45,6 +45,7 @@ interface ResponseInit {
   headers?: HeadersInit
 }
 
+/** HTTP headers for fetch (node-fetch v2 behaviour). */
 declare class Headers implements Iterable<[string, string]> {
   constructor(init?: HeadersInit)
   append(name: string, value: string): void
@@ -73,6 +74,7 @@ interface InsertfnBody {
 
 // Request and Response have the body's members through declaration merging.
 interface Request extends InsertfnBody {}
+/** An HTTP request for fetch. */
 declare class Request {
   constructor(input: string | URL | Request, init?: RequestInit)
   readonly url: string
@@ -83,6 +85,7 @@ declare class Request {
 }
 
 interface Response extends InsertfnBody {}
+/** An HTTP response from fetch. */
 declare class Response {
   constructor(body?: BodyInit, init?: ResponseInit)
   readonly url: string
@@ -110,6 +113,7 @@ declare function fetch(input: string | URL | Request, init?: RequestInit): Promi
 
 // ---- URL, encoding, Buffer -----------------------------------------------------------------------------
 
+/** A query string, read and built. */
 declare class URLSearchParams implements Iterable<[string, string]> {
   constructor(init?: string | URLSearchParams | Record<string, string> | Iterable<[string, string]>)
   readonly size: number
@@ -128,6 +132,7 @@ declare class URLSearchParams implements Iterable<[string, string]> {
   toString(): string
 }
 
+/** A WHATWG URL. */
 declare class URL {
   constructor(input: string | URL, base?: string | URL)
   static canParse(input: string | URL, base?: string | URL): boolean
@@ -147,13 +152,17 @@ declare class URL {
   toJSON(): string
 }
 
+/** Decodes base64 to a binary string. */
 declare function atob(data: string): string
+/** Encodes a binary string as base64. */
 declare function btoa(data: string): string
 
+/** Encodes strings as UTF-8 bytes. */
 declare class TextEncoder {
   readonly encoding: 'utf-8'
   encode(input?: string): Uint8Array
 }
+/** Decodes UTF-8 bytes to strings. */
 declare class TextDecoder {
   constructor(label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean })
   readonly encoding: string
@@ -189,6 +198,7 @@ interface BufferConstructor {
   compare(a: Uint8Array, b: Uint8Array): number
   isEncoding(encoding: string): encoding is BufferEncoding
 }
+/** Node's Buffer: bytes with encodings (hex, base64, utf8). */
 declare var Buffer: BufferConstructor
 
 // ---- crypto (Node-style, plus Web Crypto's subtle) -----------------------------------------------------
@@ -256,6 +266,7 @@ interface InsertfnCrypto {
   readonly subtle: SubtleCrypto
   readonly webcrypto: { readonly subtle: SubtleCrypto; getRandomValues<T extends ArrayBufferView>(array: T): T; randomUUID(): string }
 }
+/** Node-style crypto: createHash, createHmac, randomUUID, randomBytes, ciphers and subtle. */
 declare var crypto: InsertfnCrypto
 
 // ---- console, timers, cache ----------------------------------------------------------------------------
@@ -268,6 +279,7 @@ interface InsertfnConsole {
   error(...data: unknown[]): void
   debug(...data: unknown[]): void
 }
+/** Captured: what a function logs appears in the test panel and in the delivery records. */
 declare var console: InsertfnConsole
 
 /** Timers belong to the invocation that set them and are cleared when it ends. */
@@ -285,4 +297,5 @@ interface InsertfnCache {
   load<T>(key: string, ttlMs: number | undefined, fn: () => T | Promise<T>): Promise<T>
   delete(key: string): void
 }
+/** Values kept between invocations of this function: cache.load(key, ttlMs, fn), cache.delete(key). */
 declare var cache: InsertfnCache

@@ -15,7 +15,7 @@ export interface TestPanelHandle {
 }
 
 const OUTCOME: Record<InvocationResult['outcome'], { tone: 'ok' | 'warn' | 'bad' | 'info'; text: string }> = {
-  forwarded: { tone: 'ok', text: 'Passed on' },
+  forwarded: { tone: 'ok', text: 'Returned an event: it goes on to the destination' },
   delivered: { tone: 'ok', text: 'Delivered' },
   dropped: { tone: 'warn', text: 'Dropped (filtered)' },
   error: { tone: 'bad', text: 'Error' },
