@@ -128,6 +128,8 @@ it('init, test, deploy, change, deploy again, and see both versions at work in i
   const versions = (await api('GET', `/functions/${v1.functionId}/versions`)).versions as { id: string; isDeployed: boolean }[]
   assert.deepEqual(versions.filter((v) => v.isDeployed).map((v) => v.id), [version])
 
+  // Delivery reads a destination's setup again at most a second after a change (docs/data-plane.md).
+  await new Promise((r) => setTimeout(r, 1500))
   await send(source.writeKeys[0], ['c1', 'c2'])
   await until('the events sent after the second deploy', () => received.length === 6, 20_000)
   assert.deepEqual(received.slice(4).map((e) => e.properties.plan), ['GOLD', 'GOLD'])

@@ -15,7 +15,8 @@ import { buildServer } from '../server/app.js'
 import { createMetrics } from '../server/metrics.js'
 import { AuditLog } from '../store/audit-log.js'
 import { ConnectionStore } from '../store/connection-store.js'
-import { openStore } from '../store/database.js'
+import { startCheckpointer } from '../store/checkpointer.js'
+import { openStore, sqliteFileOf } from '../store/database.js'
 import { DeliveryLog } from '../store/delivery-log.js'
 import { FilterStore } from '../store/filter-store.js'
 import { FunctionStore } from '../store/function-store.js'
@@ -63,14 +64,19 @@ export interface Embedded {
 export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> {
   const database = options.databaseUrl ?? join(options.dataDir, 'insertfn.db')
   const queueUrl = options.queueUrl ?? join(options.dataDir, 'queue.db')
-  const sqliteQueue = parseQueueUrl(queueUrl).kind === 'sqlite'
+  const queueTarget = parseQueueUrl(queueUrl)
+  const sqliteQueue = queueTarget.kind === 'sqlite'
   const keyFile = join(options.dataDir, 'secret.key')
   // Checked before anything is opened: every process of a scaled-out insertfn must seal with the same key.
   if (options.databaseUrl !== undefined && !options.secretKey) {
     throw new Error('with --database-url, set INSERTFN_SECRET_KEY (base64 of 32 bytes, the same for the server and every worker): a key file in one data directory cannot be shared')
   }
   const secrets = SecretBox.fromEnvironment(keyFile, options.secretKey)
-  const store = await openStore(database)
+  // SQLite files are checkpointed by a thread of their own, off the threads that take and deliver events.
+  const storeFile = sqliteFileOf(database)
+  const sqliteFiles = [...(storeFile === undefined ? [] : [storeFile]), ...(queueTarget.kind === 'sqlite' ? [queueTarget.file] : [])]
+  const storeCheckpoints = storeFile === undefined ? 'auto' : 'external'
+  const store = await openStore(database, storeCheckpoints)
   let runtime
   try {
     // The server's runtime only checks code and runs previews; delivery has its own.
@@ -79,7 +85,8 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
     await store.close()
     throw err
   }
-  const queue = await queueFromUrl(queueUrl, { ackWaitMs: options.leaseMs ?? 60_000 })
+  const queue = await queueFromUrl(queueUrl, { ackWaitMs: options.leaseMs ?? 60_000, ...(sqliteQueue ? { checkpoints: 'external' as const } : {}) })
+  const checkpointer = sqliteFiles.length > 0 ? startCheckpointer(sqliteFiles) : undefined
   const tokens = new TokenStore(store.db)
   const connections = new ConnectionStore(store.db, secrets)
   const functions = new FunctionStore(store.db)
@@ -102,6 +109,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
     ...(sqliteQueue ? {} : { queue: queueUrl }),
     ...(options.secretKey ? { secretKey: options.secretKey } : { secretKeyFile: keyFile }),
     runtime: plainRuntime,
+    sqliteCheckpoints: storeCheckpoints,
     ...(options.leaseMs === undefined ? {} : { worker: { leaseMs: options.leaseMs } }),
   }
   let started = false
@@ -131,6 +139,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
       await runtime.close()
       await queue.close()
       await store.close()
+      await checkpointer?.close()
     },
   }
 }

@@ -7,7 +7,7 @@ import type { JobQueue } from '../queue/queue.js'
 import { queueFromUrl } from '../queue/queue-from-url.js'
 import { createRuntime, type RuntimeOptions } from '../runtime/index.js'
 import { ConnectionStore } from '../store/connection-store.js'
-import { openStore } from '../store/database.js'
+import { openStore, type Checkpoints } from '../store/database.js'
 import { DeliveryLog } from '../store/delivery-log.js'
 import { FilterStore } from '../store/filter-store.js'
 import { FunctionStore } from '../store/function-store.js'
@@ -26,6 +26,8 @@ export interface DeliveryConfig {
   secretKeyFile?: string
   runtime?: Omit<RuntimeOptions, 'fetch'>
   worker?: Partial<WorkerOptions>
+  /** With a SQLite store: 'external' when a checkpointer thread checkpoints its log (store/checkpointer.ts). */
+  sqliteCheckpoints?: Checkpoints
 }
 
 export interface DeliveryHooks {
@@ -53,7 +55,7 @@ export async function openDelivery(config: DeliveryConfig, hooks: DeliveryHooks 
   if (config.secretKey === undefined && config.secretKeyFile === undefined) throw new Error('delivery needs the secret key that seals settings: give secretKey (INSERTFN_SECRET_KEY) or secretKeyFile')
   if (config.queue === undefined && extras.queue === undefined) throw new Error('delivery needs a queue: give its URL, or the queue itself')
   const secrets = SecretBox.fromEnvironment(config.secretKeyFile ?? '', config.secretKey)
-  const store = await openStore(config.database)
+  const store = await openStore(config.database, config.sqliteCheckpoints)
   const runtime = createRuntime({ ...config.runtime, ...(extras.fetch === undefined ? {} : { fetch: extras.fetch }) })
   const queue = extras.queue ?? await queueFromUrl(config.queue!, { ackWaitMs: config.worker?.leaseMs ?? 60_000 })
   const deliveries = new DeliveryLog(store.db, { onError: (err) => hooks.onError?.(new Error(`delivery records could not be written: ${(err as Error).message}`)) })

@@ -6,19 +6,34 @@ import type { MessagePort } from 'node:worker_threads'
 import { LeaseLostError, type JobQueue, type LeasedJob, type NewJob } from './queue.js'
 
 type Operation = Exclude<keyof JobQueue, 'close'>
-type Request = { id: number; op: Operation; args: unknown[] }
-type Answer = { id: number; ok: true; value: unknown } | { id: number; ok: false; name: string; message: string; jobId?: string }
+type Settlement = ['ack', LeasedJob] | ['retryAt', LeasedJob, number, string] | ['fail', LeasedJob, string]
+type Request = { id: number; op: Operation; args: unknown[] } | { id: number; op: 'settle'; args: [Settlement[]] }
+type Failure = { name: string; message: string; jobId?: string }
+type Answer = { id: number; ok: true; value: unknown } | ({ id: number; ok: false } & Failure)
+
+function failure(err: Error, job?: LeasedJob): Failure {
+  return { name: err.name, message: err.message, ...(err instanceof LeaseLostError && job !== undefined ? { jobId: job.id } : {}) }
+}
+
+function errorFrom(f: Failure): Error {
+  return f.name === 'LeaseLostError' ? new LeaseLostError(f.jobId ?? '?') : Object.assign(new Error(f.message), { name: f.name })
+}
 
 /** Answers the queue operations that arrive on the port with the given queue. */
 export function serveQueue(queue: JobQueue, port: MessagePort): void {
   port.on('message', (req: Request) => {
+    if (req.op === 'settle') {
+      // A round's settlements in one message, and their outcomes in one answer, item by item.
+      void Promise.allSettled(req.args[0].map(([op, job, ...rest]) => (queue[op] as (...a: unknown[]) => Promise<void>).call(queue, job, ...rest))).then((results) => {
+        const value = results.map((r, i) => (r.status === 'fulfilled' ? null : failure(r.reason as Error, req.args[0][i]![1])))
+        port.postMessage({ id: req.id, ok: true, value } satisfies Answer)
+      })
+      return
+    }
     const call = (queue[req.op] as (...args: unknown[]) => Promise<unknown>).apply(queue, req.args)
     call.then(
       (value) => port.postMessage({ id: req.id, ok: true, value } satisfies Answer),
-      (err: Error) => port.postMessage({
-        id: req.id, ok: false, name: err.name, message: err.message,
-        ...(err instanceof LeaseLostError ? { jobId: (req.args[0] as LeasedJob).id } : {}),
-      } satisfies Answer),
+      (err: Error) => port.postMessage({ id: req.id, ok: false, ...failure(err, req.args[0] as LeasedJob) } satisfies Answer),
     )
   })
 }
@@ -36,29 +51,51 @@ export class PortQueue implements JobQueue {
       if (waiter === undefined) return
       this.#pending.delete(a.id)
       if (a.ok) waiter.resolve(a.value)
-      else if (a.name === 'LeaseLostError') waiter.reject(new LeaseLostError(a.jobId ?? '?'))
-      else waiter.reject(Object.assign(new Error(a.message), { name: a.name }))
+      else waiter.reject(errorFrom(a))
     })
   }
 
-  #call<T>(op: Operation, ...args: unknown[]): Promise<T> {
+  #call<T>(op: Request['op'], ...args: unknown[]): Promise<T> {
     const id = this.#next++
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
-      this.#port.postMessage({ id, op, args } satisfies Request)
+      this.#port.postMessage({ id, op, args } as Request)
     })
+  }
+
+  /** Settlements made in one tick travel together: a message costs more than the settlement itself. */
+  #settlements: { s: Settlement; resolve: () => void; reject: (e: Error) => void }[] = []
+
+  #settle(s: Settlement): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.#settlements.length === 0) setImmediate(() => this.#sendSettlements())
+      this.#settlements.push({ s, resolve, reject })
+    })
+  }
+
+  #sendSettlements(): void {
+    const batch = this.#settlements
+    this.#settlements = []
+    this.#call<(Failure | null)[]>('settle', batch.map((b) => b.s)).then(
+      (results) => batch.forEach((b, i) => (results[i] == null ? b.resolve() : b.reject(errorFrom(results[i]!)))),
+      (err: Error) => batch.forEach((b) => b.reject(err)),
+    )
   }
 
   enqueue(jobs: NewJob[]): Promise<void> { return this.#call('enqueue', jobs) }
   lease(max: number, leaseMs: number): Promise<LeasedJob[]> { return this.#call('lease', max, leaseMs) }
-  ack(job: LeasedJob): Promise<void> { return this.#call('ack', job) }
-  retryAt(job: LeasedJob, at: number, reason: string): Promise<void> { return this.#call('retryAt', job, at, reason) }
-  fail(job: LeasedJob, reason: string): Promise<void> { return this.#call('fail', job, reason) }
+  ack(job: LeasedJob): Promise<void> { return this.#settle(['ack', job]) }
+  retryAt(job: LeasedJob, at: number, reason: string): Promise<void> { return this.#settle(['retryAt', job, at, reason]) }
+  fail(job: LeasedJob, reason: string): Promise<void> { return this.#settle(['fail', job, reason]) }
   depth(): Promise<number> { return this.#call('depth') }
   replay(destinationId: string, since?: number): Promise<number> { return this.#call('replay', destinationId, since) }
 
   /** The owner closes the queue itself; this end only lets go of the port. */
   async close(): Promise<void> {
+    if (this.#settlements.length > 0) this.#sendSettlements()
+    // Let answers on their way arrive (a stopping worker has settled everything it held by now).
+    const end = Date.now() + 5000
+    while (this.#pending.size > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 5))
     for (const { reject } of this.#pending.values()) reject(new Error('the queue port was closed with the operation unanswered'))
     this.#pending.clear()
     this.#port.close()

@@ -10,6 +10,8 @@ export interface QueueFromUrlOptions {
   now?: () => number
   /** For JetStream: the ack wait of the workers' consumer, if this process creates it (the worker's lease). */
   ackWaitMs?: number
+  /** For SQLite: who checkpoints the log (see SqliteQueueOptions). */
+  checkpoints?: 'auto' | 'external'
 }
 
 /** The settings a `nats://` URL may carry in its query, and the option each sets. */
@@ -78,7 +80,7 @@ function natsOptions(url: string, text: string): JetStreamQueueOptions {
 /** Opens the queue a URL names. */
 export async function queueFromUrl(url: string, options: QueueFromUrlOptions = {}): Promise<JobQueue> {
   const target = parseQueueUrl(url)
-  if (target.kind === 'sqlite') return SqliteQueue.open({ file: target.file, ...(options.now ? { now: options.now } : {}) })
+  if (target.kind === 'sqlite') return SqliteQueue.open({ file: target.file, ...(options.now ? { now: options.now } : {}), ...(options.checkpoints ? { checkpoints: options.checkpoints } : {}) })
   return JetStreamQueue.connect({
     ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
     ...target.options,

@@ -11,6 +11,8 @@ export interface SqliteQueueOptions {
   file: string
   /** The clock, ms since the epoch (tests inject one). */
   now?: () => number
+  /** 'external': leave checkpoints of the log to a checkpointer thread (src/store/checkpointer.ts). */
+  checkpoints?: 'auto' | 'external'
 }
 
 interface Row {
@@ -61,6 +63,7 @@ export class SqliteQueue implements JobQueue {
     // NORMAL in WAL mode survives a crash of the process (SIGKILL); only a power loss can drop the last commits.
     db.pragma('synchronous = NORMAL')
     db.pragma('busy_timeout = 5000')
+    if (options.checkpoints === 'external') db.pragma('wal_autocheckpoint = 0')
     db.exec(`CREATE TABLE IF NOT EXISTS jobs (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       destination_id TEXT NOT NULL,

@@ -15,7 +15,10 @@ export interface StoreDatabase {
   close(): Promise<void>
 }
 
-export async function openSqlite(file: string): Promise<StoreDatabase> {
+/** 'external': this connection never checkpoints its write-ahead log; a checkpointer thread does (checkpointer.ts). */
+export type Checkpoints = 'auto' | 'external'
+
+export async function openSqlite(file: string, checkpoints: Checkpoints = 'auto'): Promise<StoreDatabase> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   const sqlite = new SQLite(file)
   // WAL lets readers run beside the one writer; NORMAL sync is durable across process crashes.
@@ -23,6 +26,7 @@ export async function openSqlite(file: string): Promise<StoreDatabase> {
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
+  if (checkpoints === 'external') sqlite.pragma('wal_autocheckpoint = 0')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
   await migrateToLatest(db as Kysely<unknown>)
   return { db, dialect: 'sqlite', close: () => db.destroy() }
@@ -56,19 +60,24 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   return { db, dialect: 'postgres', close: () => db.destroy() }
 }
 
+/** The SQLite file a store setting names, or undefined for a postgres:// URL; throws for other URLs. */
+export function sqliteFileOf(location: string): string | undefined {
+  if (/^postgres(ql)?:\/\//i.test(location)) return undefined
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(location) && !/^(sqlite|file):/i.test(location)) {
+    throw new Error(`database URL ${location.replace(/\/\/[^@/]*@/, '//••••@')}: use a postgres:// URL or a SQLite file path`)
+  }
+  return location.replace(/^sqlite:(\/\/)?/i, '').replace(/^file:\/\//i, '')
+}
+
 /**
  * The store a setting names: a postgres:// (or postgresql://) URL, whose optional `schema` query parameter
  * picks a schema (created if missing), or else a SQLite file (a path, or a sqlite: URL).
  */
-export async function openStore(location: string): Promise<StoreDatabase> {
-  if (/^postgres(ql)?:\/\//i.test(location)) {
-    const url = new URL(location)
-    const schema = url.searchParams.get('schema') ?? undefined
-    url.searchParams.delete('schema')
-    return openPostgres(url.toString(), schema === undefined ? {} : { schema })
-  }
-  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(location) && !/^(sqlite|file):/i.test(location)) {
-    throw new Error(`database URL ${location.replace(/\/\/[^@/]*@/, '//••••@')}: use a postgres:// URL or a SQLite file path`)
-  }
-  return openSqlite(location.replace(/^sqlite:(\/\/)?/i, '').replace(/^file:\/\//i, ''))
+export async function openStore(location: string, checkpoints: Checkpoints = 'auto'): Promise<StoreDatabase> {
+  const file = sqliteFileOf(location)
+  if (file !== undefined) return openSqlite(file, checkpoints)
+  const url = new URL(location)
+  const schema = url.searchParams.get('schema') ?? undefined
+  url.searchParams.delete('schema')
+  return openPostgres(url.toString(), schema === undefined ? {} : { schema })
 }
