@@ -2,23 +2,11 @@
 // from the same `insertfn/types` declarations that function authors compile against (issue 7), so the
 // editor and the types never disagree.
 import type { CompletionContext, CompletionResult, Completion } from '@codemirror/autocomplete'
+import type { CatalogEntry, CompletionCatalog } from '../../../src/toolkit/completion-catalog'
 import generated from './catalog.generated.json'
 
-export interface CatalogEntry {
-  name: string
-  /** Shown beside the name: a signature or a type. */
-  detail: string
-  info: string
-}
-
-export interface CompletionCatalog {
-  handlers: CatalogEntry[]
-  globals: CatalogEntry[]
-  /** Fields of a Segment event, as `event.<name>`; nested ones as `properties`, `context`... */
-  eventFields: CatalogEntry[]
-  /** Members of globals that are objects, e.g. crypto.createHash. */
-  members: Record<string, CatalogEntry[]>
-}
+// The catalog's shape is the generator's own (a type-only import: nothing of it reaches the bundle).
+export type { CatalogEntry, CompletionCatalog } from '../../../src/toolkit/completion-catalog'
 
 /** Generated at build time from types/*.d.ts (src/toolkit/completion-catalog.ts): what the types promise. */
 export const RUNTIME_CATALOG: CompletionCatalog = generated
