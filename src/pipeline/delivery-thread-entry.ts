@@ -32,7 +32,6 @@ port.on('message', (m: { type: string }) => {
       await queue?.close()
       clearInterval(timer)
       sendTallies()
-      send({ type: 'stopped' })
       port.close()
     },
     (err: Error) => {

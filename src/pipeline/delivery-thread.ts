@@ -12,7 +12,6 @@ export type ThreadMessage =
   | { type: 'ready' }
   | { type: 'tallies'; tallies: DeliveryTally[] }
   | { type: 'error'; message: string }
-  | { type: 'stopped' }
 
 export interface DeliveryThreadHooks {
   onTallies: (tallies: DeliveryTally[]) => void

@@ -1,6 +1,10 @@
 // The management API under /api, called with the signed-in token. Errors carry the server's own message
 // (written for people) and the field it names, so a screen can show them next to the control at fault.
 
+// What a test run returns is the runtime's own result, as JSON (type-only: nothing of the runtime reaches the bundle).
+import type { ErrorInfo, InvocationResult, LogLine, RequestRecord } from '../../src/runtime/result'
+export type { ErrorInfo, InvocationResult, LogLine, RequestRecord }
+
 export type Permission = 'functions:read' | 'functions:write' | 'functions:deploy' | 'sources:read' | 'sources:write' | 'audit:read'
 export type ResourceType = 'INSERT_DESTINATION' | 'DESTINATION'
 export type SettingType = 'STRING' | 'BOOLEAN' | 'ARRAY' | 'TEXT_MAP'
@@ -70,38 +74,6 @@ export interface Instance {
   enabled: boolean
   settings: Record<string, unknown>
   encryptedSettings: Record<string, unknown>
-}
-
-export interface LogLine {
-  level: string
-  message: string
-}
-
-export interface RequestRecord {
-  method: string
-  url: string
-  status?: number
-  error?: string
-  durationMs: number
-}
-
-export interface ErrorInfo {
-  name: string
-  message: string
-  category: string
-  retryable: boolean
-  stack?: string
-}
-
-export interface InvocationResult {
-  outcome: 'forwarded' | 'dropped' | 'delivered' | 'error'
-  event?: Record<string, unknown>
-  value?: unknown
-  drop?: { by: string; message?: string }
-  error?: ErrorInfo
-  logs: LogLine[]
-  requests: RequestRecord[]
-  durationMs: number
 }
 
 export interface DeliveryRecord {
