@@ -11,6 +11,7 @@ import { NotFoundError, type FunctionStore } from '../store/function-store.js'
 import type { DeliveryResult, WebhookSettings } from '../destinations/webhook.js'
 import { createBackoff } from './backoff.js'
 import { routedTo } from './integrations.js'
+import { RecentDeliveries } from './recent-deliveries.js'
 
 export type DeliveryOutcome =
   | { status: 'delivered' }
@@ -91,7 +92,8 @@ export interface WorkerOptions {
 interface DestinationSetup {
   destination: DestinationRecord
   filters: CompiledFilter[]
-  instance?: { id: string; functionId: string; versionId: string; settings: Record<string, unknown> } | { invalid: string }
+  /** The insert function instance; its settings as JSON text, which is how they enter the sandbox. */
+  instance?: { id: string; functionId: string; versionId: string; settingsJson: string } | { invalid: string }
   /** Opened destination settings: webhook url, method, headers; or a function's id, version and settings. */
   opened: Record<string, unknown>
   secrets: string[]
@@ -131,8 +133,7 @@ export class Worker {
   readonly #setups = new Map<string, { at: number; setup: Promise<DestinationSetup | undefined> }>()
   /** Webhook batches being filled, per destination: bodies, and the jobs waiting on the request. */
   readonly #batches = new Map<string, { settings: WebhookSettings; bodies: string[]; waiters: ((r: DeliveryResult) => void)[] }>()
-  /** destinationId + messageId of recent deliveries, oldest first. */
-  readonly #recent = new Map<string, number>()
+  readonly #recent = new RecentDeliveries(RECENT_DELIVERIES)
   #running = false
   #loops: Promise<void>[] = []
   /** Ends the idle waits of the loops: work has arrived. */
@@ -247,7 +248,7 @@ export class Worker {
     await this.#settle(job, event, outcome, context.trace === undefined ? undefined : redactTrace(context.trace, context.secrets), context.functionMs)
   }
 
-  #keepTrace(context: JobContext, r: InvocationResult): void {
+  #keepTrace(context: JobContext, r: Pick<InvocationResult, 'durationMs' | 'logs' | 'requests'>): void {
     context.functionMs = (context.functionMs ?? 0) + r.durationMs
     context.trace = { logs: [...(context.trace?.logs ?? []), ...r.logs], requests: [...(context.trace?.requests ?? []), ...r.requests] }
   }
@@ -281,7 +282,7 @@ export class Worker {
       try {
         const settings = connections.openInstanceSettings(record)
         secrets.push(...secretValues(Object.keys(record.encryptedSettings).map((k) => settings[k])))
-        instance = { id: record.id, functionId: record.functionId, versionId: record.versionId, settings }
+        instance = { id: record.id, functionId: record.functionId, versionId: record.versionId, settingsJson: JSON.stringify(settings) }
       } catch (err) {
         instance = { invalid: `the instance's settings cannot be used: ${(err as Error).message}` }
       }
@@ -302,21 +303,23 @@ export class Worker {
 
     const filtered = applyFilters(setup.filters, input)
     if (!filtered.kept) return { status: 'filtered', by: 'filter', detail: `${filtered.by}: ${filtered.reason}${filtered.detail ? ` (${filtered.detail})` : ''}` }
-    let event = filtered.event
+    const event = filtered.event
+    // The event travels as JSON text: the queued text while nothing changed it, so that neither the sandbox
+    // nor the webhook needs it encoded again.
+    let body = event === input ? job.payload : JSON.stringify(event)
 
     const instance = setup.instance
     if (instance !== undefined) {
       if ('invalid' in instance) return { status: 'failed', category: 'Invalid Settings', reason: instance.invalid }
       const fn = await this.#function(`${instance.id}:${instance.versionId}`, instance.functionId, instance.versionId, 'insert')
       // Settings cross into the sandbox as JSON text, so one job's handler cannot change another's.
-      const r = await fn.invoke(event, instance.settings)
+      const r = await fn.invokeText(body, instance.settingsJson)
       this.#keepTrace(context, r)
       if (r.outcome === 'dropped') return { status: 'filtered', by: 'insert function', ...(r.drop?.message ? { detail: r.drop.message } : {}) }
       if (r.outcome === 'error') return r.error!.retryable ? this.#retry(job, `${r.error!.name}: ${r.error!.message}`) : { status: 'failed', category: r.error!.category, reason: `${r.error!.name}: ${r.error!.message}` }
-      event = r.event!
+      body = r.eventJson!
     }
 
-    const body = JSON.stringify(event)
     if (destination.metadataId === 'webhook') {
       const settings = setup.opened as unknown as WebhookSettings
       const result = (settings.batchSize ?? 1) > 1 ? await this.#sendBatched(destination.id, settings, body) : await this.#deps.deliverWebhook(settings, body, this.#now())
@@ -326,7 +329,7 @@ export class Worker {
     }
     const opened = setup.opened as { functionId: string; versionId: string; settings: Record<string, unknown> }
     const fn = await this.#function(`${destination.id}:${opened.versionId}`, opened.functionId, opened.versionId, 'destination')
-    const r = await fn.invoke(event, opened.settings)
+    const r = await fn.invokeText(body, JSON.stringify(opened.settings))
     this.#keepTrace(context, r)
     if (r.outcome === 'delivered') return { status: 'delivered' }
     if (r.outcome === 'dropped') return { status: 'filtered', by: 'insert function', detail: 'the destination function dropped it' }
@@ -377,13 +380,12 @@ export class Worker {
   }
 
   #remembered(destinationId: string, messageId: string, since: number): boolean {
-    const seen = this.#recent.get(`${destinationId}\u0000${messageId}`)
+    const seen = this.#recent.at(destinationId, messageId)
     return seen !== undefined && seen >= since
   }
 
   #remember(destinationId: string, messageId: string): void {
-    this.#recent.set(`${destinationId}\u0000${messageId}`, this.#now())
-    if (this.#recent.size > RECENT_DELIVERIES) this.#recent.delete(this.#recent.keys().next().value as string)
+    this.#recent.remember(destinationId, messageId, this.#now())
   }
 
   #retry(job: LeasedJob, reason: string, retryAfterMs?: number): DeliveryOutcome {

@@ -5,6 +5,6 @@ export { FunctionLoadError } from './load-error.js'
 export { InvalidOptionsError, type RuntimeOptions, type ResolvedOptions, type HostFetch } from './options.js'
 export { classify } from './outcomes.js'
 export type {
-  InvocationResult, BatchResult, EventResult, ErrorInfo, ErrorCategory, Outcome, DropInfo, RequestRecord,
+  InvocationResult, TextInvocationResult, BatchResult, EventResult, ErrorInfo, ErrorCategory, Outcome, DropInfo, RequestRecord,
   LogLine, LogLevel, FunctionKind,
 } from './result.js'

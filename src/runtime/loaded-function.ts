@@ -6,8 +6,8 @@ import { checkRequest, performFetch, BridgeError } from './fetch-bridge.js'
 import { HostServices } from './host-services.js'
 import type { ResolvedOptions, HostFetch } from './options.js'
 import { hostError } from './outcomes.js'
-import { parseSandboxPayload, toBatchResult, toEventResult, type ParsedPayload } from './payload.js'
-import type { BatchResult, ErrorInfo, InvocationResult, RequestRecord } from './result.js'
+import { parseSandboxPayload, parseSandboxText, toBatchResult, toEventResult, toTextResult, type ParsedPayload } from './payload.js'
+import type { BatchResult, ErrorInfo, InvocationResult, RequestRecord, TextInvocationResult } from './result.js'
 import { SandboxIsolate, isFault, type SandboxFault } from './sandbox-isolate.js'
 
 const MAX_TIMERS_PER_INVOCATION = 1000
@@ -22,19 +22,22 @@ class Invocation {
   timersStarted = 0
   requestsInFlight = 0
   deadline: NodeJS.Timeout | undefined
-  result: InvocationResult | BatchResult | undefined
-  resolve: ((result: InvocationResult | BatchResult) => void) | undefined
+  result: InvocationResult | BatchResult | TextInvocationResult | undefined
+  resolve: ((result: InvocationResult | BatchResult | TextInvocationResult) => void) | undefined
   #abort: AbortController | undefined
   #timers: Map<number, NodeJS.Timeout> | undefined
 
   constructor(
     readonly id: number,
     readonly batch: boolean,
+    /** The event or events; undefined when they came as JSON text (invokeText). */
     readonly input: unknown,
     timeoutMs: number,
     readonly requestLimit: number,
     /** The isolate generation the invocation runs in; a rebuilt isolate knows nothing of it. */
     readonly generation: number,
+    /** The event came, and a forwarded event goes back, as JSON text (invokeText). */
+    readonly text = false,
   ) {
     this.deadlineAt = this.startedAt + timeoutMs
   }
@@ -156,6 +159,17 @@ export class LoadedFunction {
     return this.#run(false, event, settings, 1) as Promise<InvocationResult>
   }
 
+  /**
+   * Runs one event given as JSON text, with settings as JSON text, and answers a forwarded event as JSON
+   * text: the pipeline holds events as text (queued, then sent), so this spares it parsing and encoding
+   * each event on the host. The text must be a JSON object; the sandbox parses it.
+   */
+  invokeText(eventJson: string, settingsJson: string): Promise<TextInvocationResult> {
+    if (typeof eventJson !== 'string' || eventJson.charCodeAt(0) !== 123 /* { */) return Promise.reject(new TypeError('invokeText(eventJson, settingsJson): eventJson must be the JSON text of an event object'))
+    if (typeof settingsJson !== 'string' || settingsJson.charCodeAt(0) !== 123) return Promise.reject(new TypeError('invokeText(eventJson, settingsJson): settingsJson must be the JSON text of an object'))
+    return this.#run(false, undefined, undefined, 1, [eventJson, settingsJson]) as Promise<TextInvocationResult>
+  }
+
   /** Runs a batch through onBatch, or through the single-event handlers when there is no onBatch. */
   invokeBatch(events: Record<string, unknown>[], settings: Record<string, unknown> = {}): Promise<BatchResult> {
     if (!Array.isArray(events) || !events.every(isPlainObject)) {
@@ -165,15 +179,18 @@ export class LoadedFunction {
     return this.#run(true, events, settings, Math.max(1, events.length)) as Promise<BatchResult>
   }
 
-  #run(batch: boolean, input: unknown, settings: unknown, eventCount: number): Promise<InvocationResult | BatchResult> {
+  #run(batch: boolean, input: unknown, settings: unknown, eventCount: number, texts?: [string, string]): Promise<InvocationResult | BatchResult | TextInvocationResult> {
     if (this.#disposed) return Promise.reject(new Error(`function ${this.name} was disposed`))
     let inputJson: string
     let settingsJson: string
-    try {
-      inputJson = JSON.stringify(input)
-      settingsJson = JSON.stringify(settings)
-    } catch (err) {
-      return Promise.reject(new TypeError(`the event and settings must be JSON values: ${(err as Error).message}`))
+    if (texts !== undefined) [inputJson, settingsJson] = texts
+    else {
+      try {
+        inputJson = JSON.stringify(input)
+        settingsJson = JSON.stringify(settings)
+      } catch (err) {
+        return Promise.reject(new TypeError(`the event and settings must be JSON values: ${(err as Error).message}`))
+      }
     }
     let sandbox: SandboxIsolate
     try {
@@ -189,6 +206,7 @@ export class LoadedFunction {
       this.#ctx.options.timeoutMs,
       this.#ctx.options.maxRequestsPerEvent * eventCount,
       this.#generation,
+      texts !== undefined,
     )
     this.#invocations.set(inv.id, inv)
     const fault = sandbox.invoke(inv.id, this.kind, batch, inputJson, settingsJson, this.#ctx.options.timeoutMs)
@@ -209,8 +227,10 @@ export class LoadedFunction {
     inv.resolve?.(inv.result)
   }
 
-  #result(inv: Invocation, payload: ParsedPayload | ErrorInfo, logs: LogLine[]): InvocationResult | BatchResult {
-    const r = (inv.batch
+  #result(inv: Invocation, payload: ParsedPayload | ErrorInfo, logs: LogLine[]): InvocationResult | BatchResult | TextInvocationResult {
+    const r = (inv.text
+      ? toTextResult(payload, this.#ctx.filename)
+      : inv.batch
       ? toBatchResult(payload, inv.input as Record<string, unknown>[], this.#ctx.filename)
       : toEventResult(payload, inv.input as Record<string, unknown>, this.#ctx.filename)) as InvocationResult & BatchResult
     r.logs = logs
@@ -228,7 +248,7 @@ export class LoadedFunction {
   #done(id: number, payload: unknown, logs: unknown): void {
     const inv = this.#invocations.get(id)
     if (inv === undefined) return
-    this.#settle(inv, parseSandboxPayload(payload), Array.isArray(logs) ? (logs as LogLine[]) : undefined)
+    this.#settle(inv, inv.text ? parseSandboxText(payload) : parseSandboxPayload(payload), Array.isArray(logs) ? (logs as LogLine[]) : undefined)
   }
 
   /** The deadline passed while the invocation waited (on a request or a timer): abandon it, keep the isolate. */

@@ -3,10 +3,11 @@
 // the host's prototypes.
 import type { SandboxItem, ThrownInfo } from './bridge.js'
 import { errorInfo } from './outcomes.js'
-import type { BatchResult, ErrorInfo, EventResult } from './result.js'
+import type { BatchResult, ErrorInfo, EventResult, TextEventResult } from './result.js'
 
 export type ParsedPayload =
   | { kind: 'item'; item: SandboxItem }
+  | { kind: 'forwarded'; json: string }
   | { kind: 'batch'; items: (SandboxItem | null)[]; value?: unknown; missing?: ErrorInfo }
   | { kind: 'batchError'; error: ThrownInfo }
   | { kind: 'malformed'; message: string }
@@ -61,6 +62,21 @@ export function parseSandboxPayload(payload: unknown): ParsedPayload {
   return { kind: 'malformed', message: 'the sandbox reported a result of an unknown shape' }
 }
 
+/** How the sandbox writes a forwarded event: this envelope around JSON.stringify's text of the event. */
+const FORWARDED_HEAD = '{"o":"f","e":{'
+
+/**
+ * Reads a single event's payload for the pipeline, which wants the forwarded event as JSON text: it is
+ * taken out of its envelope unparsed. The prelude wrote it with the JSON.stringify it captured before user
+ * code ran, so it is JSON; the envelope is checked, and anything else is read as parseSandboxPayload does.
+ */
+export function parseSandboxText(payload: unknown): ParsedPayload {
+  if (typeof payload === 'string' && payload.startsWith(FORWARDED_HEAD) && payload.endsWith('}}')) {
+    return { kind: 'forwarded', json: payload.slice(FORWARDED_HEAD.length - 1, -1) }
+  }
+  return parseSandboxPayload(payload)
+}
+
 function malformed(message: string): ErrorInfo {
   return { name: 'SandboxReset', message: `${message}; try again`, category: 'Retry', retryable: true }
 }
@@ -82,13 +98,21 @@ function itemResult(item: SandboxItem, input: Record<string, unknown> | undefine
   }
 }
 
+/** A single event's result with the forwarded event as JSON text (see parseSandboxText). */
+export function toTextResult(payload: ParsedPayload | ErrorInfo, filename: string): TextEventResult {
+  if (!isErrorInfo(payload) && payload.kind === 'forwarded') return { outcome: 'forwarded', eventJson: payload.json }
+  const { event, ...rest } = toEventResult(payload, undefined, filename)
+  return event === undefined ? rest : { ...rest, eventJson: JSON.stringify(event) }
+}
+
 function isErrorInfo(v: ParsedPayload | ErrorInfo): v is ErrorInfo {
   return !('kind' in v)
 }
 
-export function toEventResult(payload: ParsedPayload | ErrorInfo, input: Record<string, unknown>, filename: string): EventResult {
+export function toEventResult(payload: ParsedPayload | ErrorInfo, input: Record<string, unknown> | undefined, filename: string): EventResult {
   if (isErrorInfo(payload)) return { outcome: 'error', error: payload }
   if (payload.kind === 'item') return itemResult(payload.item, input, filename)
+  if (payload.kind === 'forwarded') return { outcome: 'forwarded', event: parseJson(payload.json) as Record<string, unknown> }
   return { outcome: 'error', error: malformed(payload.kind === 'malformed' ? payload.message : 'the sandbox reported a batch for one event') }
 }
 
@@ -105,6 +129,7 @@ export function toBatchResult(
     case 'malformed':
       return failAll(malformed(payload.message))
     case 'item':
+    case 'forwarded':
       return failAll(malformed('the sandbox reported one event for a batch'))
     case 'batch': {
       if (payload.items.length !== inputs.length) return failAll(malformed('the sandbox reported a batch of the wrong length'))

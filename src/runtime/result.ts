@@ -51,6 +51,17 @@ export interface InvocationResult extends EventResult {
   durationMs: number
 }
 
+/** An event's result as the pipeline takes it: a forwarded event as JSON text, ready to send. */
+export interface TextEventResult extends Omit<EventResult, 'event'> {
+  eventJson?: string
+}
+
+export interface TextInvocationResult extends TextEventResult {
+  logs: LogLine[]
+  requests: RequestRecord[]
+  durationMs: number
+}
+
 export interface BatchResult {
   /** One result per input event, in input order. */
   results: EventResult[]

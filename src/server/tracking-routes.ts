@@ -3,7 +3,7 @@
 // 200 goes out.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { JobQueue } from '../queue/queue.js'
-import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, stampEvent, type EventProblem, type SegmentEvent, type TrackingType } from '../spec/events.js'
+import { eventStamper, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, type EventProblem, type Stamped, type StampOptions, type TrackingType } from '../spec/events.js'
 import type { ConnectionStore } from '../store/connection-store.js'
 
 const SINGLE: Record<string, TrackingType> = {
@@ -97,17 +97,17 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
     return reply.status(500).send({ success: false, message: 'internal error; the events were not accepted, send them again' })
   })
 
-  async function accept(req: FastifyRequest, reply: FastifyReply, events: unknown[], options: Omit<Parameters<typeof stampEvent>[1], 'receivedAt'>, body: Record<string, unknown>) {
+  async function accept(req: FastifyRequest, reply: FastifyReply, events: unknown[], options: Omit<StampOptions, 'receivedAt'>, body: Record<string, unknown>) {
     const writeKey = writeKeyOf(req, body)
     if (writeKey === undefined) throw new TrackingError(401, 'send the write key as the Basic-auth username, or as writeKey in the body')
     const source = await deps.connections.sourceForWriteKey(writeKey)
     if (source === undefined) throw new TrackingError(401, 'this write key is not known')
-    const receivedAt = now()
-    const accepted: SegmentEvent[] = []
+    const stamp = eventStamper({ ...options, receivedAt: now() })
+    const accepted: Stamped[] = []
     const rejected: EventProblem[] = []
     events.forEach((raw, i) => {
-      const r = stampEvent(raw, { ...options, receivedAt }, events.length > 1 || options.type === undefined ? i : undefined)
-      if ('event' in r) accepted.push(r.event)
+      const r = stamp(raw, events.length > 1 || options.type === undefined ? i : undefined)
+      if ('event' in r) accepted.push(r)
       else rejected.push(r.problem)
     })
     if (accepted.length > 0 && (await depth()) >= maxDepth) {
@@ -116,12 +116,9 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
     }
     if (source.enabled && accepted.length > 0) {
       const destinations = (await deps.connections.listDestinations(source.id)).filter((d) => d.enabled)
-      const jobs = accepted.flatMap((event) => {
-        const payload = JSON.stringify(event)
-        // The natural key of a job: a sender retrying a request whose answer it lost adds nothing twice to a
-        // queue that dedupes (JetStream).
-        return destinations.map((d) => ({ destinationId: d.id, payload, dedupeKey: `${event.messageId}:${d.id}` }))
-      })
+      // The natural key of a job: a sender retrying a request whose answer it lost adds nothing twice to a
+      // queue that dedupes (JetStream).
+      const jobs = accepted.flatMap(({ event, json }) => destinations.map((d) => ({ destinationId: d.id, payload: json, dedupeKey: `${event.messageId}:${d.id}` })))
       if (jobs.length > 0) await deps.queue.enqueue(jobs)
     }
     deps.onAccepted?.(source.id, accepted.length, rejected)

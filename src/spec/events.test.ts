@@ -36,6 +36,28 @@ describe('Segment events on receipt', () => {
     assert.deepEqual(e.integrations, { All: true, Webhook: false })
   })
 
+  it('measures the 32 KB limit on the event as sent, whatever stamping adds or removes', () => {
+    // The stamp adds receivedAt, timestamp and more: an event just under the limit as sent still passes.
+    const base = { userId: 'u', event: 'E', properties: { blob: '' } }
+    const under = { ...base, properties: { blob: 'x'.repeat(MAX_EVENT_BYTES - Buffer.byteLength(JSON.stringify(base))) } }
+    assert.equal(Buffer.byteLength(JSON.stringify(under)), MAX_EVENT_BYTES)
+    assert.equal(ok(under, { type: 'track' }).userId, 'u')
+    // Multi-byte characters count as bytes, not characters.
+    const accented = { ...base, properties: { blob: 'é'.repeat(MAX_EVENT_BYTES / 2) } }
+    assert.match(problem(accented, { type: 'track' }).message, new RegExp(`the event is ${Buffer.byteLength(JSON.stringify(accented))} bytes`))
+    // A write key is dropped by the stamp, so the stamped event is small, but the event as sent was not.
+    assert.match(problem({ ...base, writeKey: 'k'.repeat(MAX_EVENT_BYTES) }, { type: 'track' }).message, /the limit is 32768/)
+  })
+
+  it('keeps times already in ISO form as sent, and writes others in that form', () => {
+    const e = ok({ userId: 'u', event: 'E', timestamp: 1796022000000, sentAt: '2026-11-27T07:00:00Z' }, { type: 'track' })
+    assert.equal(e.originalTimestamp, new Date(1796022000000).toISOString())
+    assert.equal(e.sentAt, '2026-11-27T07:00:00.000Z')
+    // An impossible date in ISO form is not a time: the event is timed by its receipt.
+    const odd = ok({ userId: 'u', event: 'E', timestamp: '2026-13-45T07:00:00.000Z' }, { type: 'track' })
+    assert.deepEqual([odd.timestamp, 'originalTimestamp' in odd], [receivedAt.toISOString(), false])
+  })
+
   for (const [what, raw, options, field, message] of [
     ['no userId or anonymousId', { event: 'E' }, { type: 'track' }, 'userId', /no_user_anon_id/],
     ['a track without an event name', { userId: 'u' }, { type: 'track' }, 'event', /needs an event name/],

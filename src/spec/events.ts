@@ -28,10 +28,16 @@ function isId(v: unknown): boolean {
   return (typeof v === 'string' && v.length > 0) || (typeof v === 'number' && Number.isFinite(v))
 }
 
-function time(v: unknown): number | undefined {
+/** An ISO 8601 time as toISOString writes it: such strings are kept as sent rather than rewritten. */
+const CANONICAL_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+
+/** A time as ms since the epoch and in toISOString's form, or undefined when it is not a time. */
+function time(v: unknown): { ms: number; iso: string } | undefined {
   if (typeof v !== 'string' && typeof v !== 'number') return undefined
-  const t = new Date(v).getTime()
-  return Number.isNaN(t) ? undefined : t
+  const ms = new Date(v).getTime()
+  if (Number.isNaN(ms)) return undefined
+  // toISOString costs about a microsecond; a time already in its form is its own answer.
+  return { ms, iso: typeof v === 'string' && CANONICAL_TIME.test(v) ? v : new Date(ms).toISOString() }
 }
 
 export interface StampOptions {
@@ -45,33 +51,71 @@ export interface StampOptions {
   sentAt?: unknown
 }
 
-/** Checks one event and stamps it; returns the event to enqueue, or what is wrong with it. */
-export function stampEvent(raw: unknown, options: StampOptions, index?: number): { event: SegmentEvent } | { problem: EventProblem } {
-  const at = index === undefined ? {} : { index }
-  if (!isObject(raw)) return { problem: { ...at, field: 'event', message: 'each event must be a JSON object' } }
-  const bytes = Buffer.byteLength(JSON.stringify(raw))
-  if (bytes > MAX_EVENT_BYTES) return { problem: { ...at, field: 'event', message: `the event is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}` } }
-  const type = options.type ?? raw.type
-  if (typeof type !== 'string' || !(TRACKING_TYPES as readonly string[]).includes(type)) {
-    return { problem: { ...at, field: 'type', message: `type must be one of ${TRACKING_TYPES.join(', ')}${type === undefined ? '' : `, not ${JSON.stringify(type)}`}` } }
-  }
-  if (!isId(raw.userId) && !isId(raw.anonymousId)) return { problem: { ...at, field: 'userId', message: 'no_user_anon_id: every event needs a userId or an anonymousId' } }
-  if (type === 'track' && (typeof raw.event !== 'string' || raw.event === '')) return { problem: { ...at, field: 'event', message: 'a track call needs an event name' } }
-  if (type === 'group' && !isId(raw.groupId)) return { problem: { ...at, field: 'groupId', message: 'a group call needs a groupId' } }
-  if (type === 'alias' && !isId(raw.previousId)) return { problem: { ...at, field: 'previousId', message: 'an alias call needs a previousId' } }
+/** A stamped event, and its JSON text: what is enqueued. */
+export interface Stamped {
+  event: SegmentEvent
+  json: string
+}
 
-  const event: Record<string, unknown> = { ...raw, type }
-  delete event.writeKey
-  const receivedAt = options.receivedAt.getTime()
-  event.messageId = typeof raw.messageId === 'string' && raw.messageId !== '' && raw.messageId.length <= MAX_MESSAGE_ID ? raw.messageId : `api-${randomUUID()}`
-  event.receivedAt = options.receivedAt.toISOString()
-  if (options.batchContext !== undefined || isObject(raw.context)) event.context = { ...options.batchContext, ...(isObject(raw.context) ? raw.context : {}) }
-  if (options.batchIntegrations !== undefined || isObject(raw.integrations)) event.integrations = { ...options.batchIntegrations, ...(isObject(raw.integrations) ? raw.integrations : {}) }
-  // Clock skew: the device's clock may be off, so the event time is shifted by (receivedAt - sentAt).
-  const sentAt = time(raw.sentAt ?? options.sentAt)
-  const original = time(raw.originalTimestamp ?? raw.timestamp)
-  if (original !== undefined) event.originalTimestamp = new Date(original).toISOString()
-  if (sentAt !== undefined) event.sentAt = new Date(sentAt).toISOString()
-  event.timestamp = new Date(original === undefined ? receivedAt : sentAt === undefined ? original : receivedAt - (sentAt - original)).toISOString()
-  return { event: event as SegmentEvent }
+/** Fields stamping may replace or remove: the raw event can be larger than the stamped one by at most these. */
+const REPLACED = ['writeKey', 'type', 'messageId', 'timestamp', 'originalTimestamp', 'sentAt'] as const
+
+function stringBytesBound(v: unknown): number {
+  // A JSON value of a string is at most 6 bytes per UTF-16 unit (\uXXXX); other values are rarely large.
+  return typeof v === 'string' ? v.length * 6 + 2 : typeof v === 'object' && v !== null ? Infinity : 32
+}
+
+/**
+ * Whether the event as sent is over Segment's 32 KB. Measuring means encoding it once more, so it is only
+ * measured when the stamped JSON (`json`) and what stamping can have removed do not settle it.
+ */
+function rawBytesOver(raw: Record<string, unknown>, json: string): number | undefined {
+  let removed = 0
+  for (const key of REPLACED) if (key in raw) removed += key.length + 3 + stringBytesBound(raw[key])
+  if (json.length * 3 + removed <= MAX_EVENT_BYTES) return undefined
+  const bytes = Buffer.byteLength(JSON.stringify(raw))
+  return bytes > MAX_EVENT_BYTES ? bytes : undefined
+}
+
+/** Stamps the events of one request: what is the same for all of them is worked out once. */
+export function eventStamper(options: StampOptions): (raw: unknown, index?: number) => Stamped | { problem: EventProblem } {
+  const receivedAtMs = options.receivedAt.getTime()
+  const receivedAt = options.receivedAt.toISOString()
+  const batchSentAt = time(options.sentAt)
+  return (raw, index) => {
+    const at = index === undefined ? {} : { index }
+    if (!isObject(raw)) return { problem: { ...at, field: 'event', message: 'each event must be a JSON object' } }
+    const type = options.type ?? raw.type
+    if (typeof type !== 'string' || !(TRACKING_TYPES as readonly string[]).includes(type)) {
+      return { problem: { ...at, field: 'type', message: `type must be one of ${TRACKING_TYPES.join(', ')}${type === undefined ? '' : `, not ${JSON.stringify(type)}`}` } }
+    }
+    if (!isId(raw.userId) && !isId(raw.anonymousId)) return { problem: { ...at, field: 'userId', message: 'no_user_anon_id: every event needs a userId or an anonymousId' } }
+    if (type === 'track' && (typeof raw.event !== 'string' || raw.event === '')) return { problem: { ...at, field: 'event', message: 'a track call needs an event name' } }
+    if (type === 'group' && !isId(raw.groupId)) return { problem: { ...at, field: 'groupId', message: 'a group call needs a groupId' } }
+    if (type === 'alias' && !isId(raw.previousId)) return { problem: { ...at, field: 'previousId', message: 'an alias call needs a previousId' } }
+
+    const event: Record<string, unknown> = { ...raw, type }
+    // Deleting a key would turn the copy into a slow dictionary-mode object; JSON leaves undefined out.
+    if ('writeKey' in event) event.writeKey = undefined
+    event.messageId = typeof raw.messageId === 'string' && raw.messageId !== '' && raw.messageId.length <= MAX_MESSAGE_ID ? raw.messageId : `api-${randomUUID()}`
+    event.receivedAt = receivedAt
+    if (options.batchContext !== undefined || isObject(raw.context)) event.context = { ...options.batchContext, ...(isObject(raw.context) ? raw.context : {}) }
+    if (options.batchIntegrations !== undefined || isObject(raw.integrations)) event.integrations = { ...options.batchIntegrations, ...(isObject(raw.integrations) ? raw.integrations : {}) }
+    // Clock skew: the device's clock may be off, so the event time is shifted by (receivedAt - sentAt).
+    const sentAt = raw.sentAt === undefined ? batchSentAt : time(raw.sentAt)
+    const original = time(raw.originalTimestamp ?? raw.timestamp)
+    if (original !== undefined) event.originalTimestamp = original.iso
+    if (sentAt !== undefined) event.sentAt = sentAt.iso
+    event.timestamp = original === undefined ? receivedAt : sentAt === undefined ? original.iso : new Date(receivedAtMs - (sentAt.ms - original.ms)).toISOString()
+    const json = JSON.stringify(event)
+    const over = rawBytesOver(raw, json)
+    if (over !== undefined) return { problem: { ...at, field: 'event', message: `the event is ${over} bytes; the limit is ${MAX_EVENT_BYTES}` } }
+    if ('writeKey' in event) delete event.writeKey
+    return { event: event as SegmentEvent, json }
+  }
+}
+
+/** Checks one event and stamps it; returns the event to enqueue, or what is wrong with it. */
+export function stampEvent(raw: unknown, options: StampOptions, index?: number): Stamped | { problem: EventProblem } {
+  return eventStamper(options)(raw, index)
 }

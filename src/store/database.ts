@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
 import pg from 'pg'
 import { migrateToLatest } from './migrations.js'
 import type { Database } from './schema.js'
+import { cachingStatements } from './statement-cache.js'
 
 export type Dialect = 'sqlite' | 'postgres'
 
@@ -27,7 +28,7 @@ export async function openSqlite(file: string, checkpoints: Checkpoints = 'auto'
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
   if (checkpoints === 'external') sqlite.pragma('wal_autocheckpoint = 0')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) })
   await migrateToLatest(db as Kysely<unknown>)
   return { db, dialect: 'sqlite', close: () => db.destroy() }
 }

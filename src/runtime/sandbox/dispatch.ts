@@ -97,8 +97,12 @@ function toJson(value: unknown): { json: string } | { problem: string } {
   return { json }
 }
 
-/** An insert function's answer for one event: one event object, or nothing to drop it. */
-function insertItem(handler: string, value: unknown): string {
+/**
+ * An insert function's answer for one event: one event object, or nothing to drop it. An event returned
+ * without a messageId keeps the input's (spec 2.2), so dedupe still works; it is added here, to the text,
+ * because the pipeline takes a forwarded event as the text this writes.
+ */
+function insertItem(handler: string, value: unknown, inputMessageId?: unknown): string {
   if (value === undefined || value === null) return '{"o":"d","by":"return"}'
   if (typeof value !== 'object' || Array.isArray(value)) {
     return itemJson({
@@ -111,7 +115,12 @@ function insertItem(handler: string, value: unknown): string {
   if (encoded.json.charCodeAt(0) !== 123 /* { */) {
     return itemJson({ o: 'x', err: failure('InvalidReturnValue', `${handler} returned an object whose JSON form is not an object`) })
   }
-  return '{"o":"f","e":' + encoded.json + '}'
+  const json = encoded.json
+  if (inputMessageId !== undefined && (value as { messageId?: unknown }).messageId === undefined) {
+    const id = stringify(inputMessageId)
+    if (id !== undefined) return '{"o":"f","e":{"messageId":' + id + (json === '{}' ? '' : ',') + json.slice(1) + '}'
+  }
+  return '{"o":"f","e":' + json + '}'
 }
 
 /** A destination function's return value is informational, so one that cannot be recorded is noted, not fatal. */
@@ -144,9 +153,13 @@ function itemJson(item: SandboxItem): string {
 function runOne(inv: Invocation, event: unknown, settings: unknown, then: (item: string) => void): void {
   const name = handlerFor(event)
   callHandler(name, event, settings).then(
-    (value) => then(inv.kind === 'insert' ? insertItem(name!, value) : destinationItem(inv, name!, value)),
+    (value) => then(inv.kind === 'insert' ? insertItem(name!, value, messageIdOf(event)) : destinationItem(inv, name!, value)),
     (thrown) => then(thrownItem(thrown)),
   )
+}
+
+function messageIdOf(event: unknown): unknown {
+  return typeof event === 'object' && event !== null ? (event as { messageId?: unknown }).messageId : undefined
 }
 
 function pairByIndex(events: unknown[], output: unknown[]): string[] {
