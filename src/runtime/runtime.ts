@@ -77,6 +77,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       return fn
     },
     async close() {
+      // Closing twice is harmless: the second call finds nothing left to close.
+      if (closed) return
       closed = true
       await Promise.all([...loaded].map((fn) => fn.dispose()))
       await network?.close()

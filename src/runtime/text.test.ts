@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
-import { after, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { testEvent, testRuntime } from '../testing/fixtures.js'
 
 const runtime = testRuntime({ timeoutMs: 1000 })
-after(() => runtime.close())
 
 describe('invokeText: the pipeline entry, events as JSON text both ways', () => {
   it('answers the forwarded event as the JSON text of what the handler returned', async () => {
