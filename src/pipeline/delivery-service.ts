@@ -51,6 +51,35 @@ export interface DeliveryExtras {
   queue?: JobQueue
 }
 
+/** How often a worker reads what other workers delivered, ms: a repeat reaching two workers this close together can be delivered twice. */
+const FOLLOW_MS = 500
+
+/**
+ * The worker's dedupe memory, filled from the delivery records: the latest deliveries when it starts (so a
+ * restart remembers), then what other workers append (so a client's resend reaching another worker is
+ * caught). Reading the log in order costs little; looking each event up in a table did not.
+ */
+async function followDeliveries(log: DeliveryLog, worker: Worker, dedupe: { window: number; entries: number }, onError?: (err: unknown) => void): Promise<{ stop(): void }> {
+  const latest = await log.latestDeliveries(dedupe.entries, Date.now() - dedupe.window)
+  for (const d of latest.deliveries) worker.remember(d.destinationId, d.messageId, d.at)
+  let position = latest.position
+  let reading = false
+  const timer = setInterval(() => {
+    if (reading) return
+    reading = true
+    void (async () => {
+      for (;;) {
+        const next = await log.deliveriesAfter(position, 10_000)
+        for (const d of next.deliveries) worker.remember(d.destinationId, d.messageId, d.at)
+        if (next.position === position) return
+        position = next.position
+      }
+    })().catch((err: unknown) => onError?.(new Error(`the delivery records could not be read for the dedupe: ${(err as Error).message}`))).finally(() => (reading = false))
+  }, FOLLOW_MS)
+  timer.unref()
+  return { stop: () => clearInterval(timer) }
+}
+
 export async function openDelivery(config: DeliveryConfig, hooks: DeliveryHooks = {}, extras: DeliveryExtras = {}): Promise<DeliveryService> {
   if (config.secretKey === undefined && config.secretKeyFile === undefined) throw new Error('delivery needs the secret key that seals settings: give secretKey (INSERTFN_SECRET_KEY) or secretKeyFile')
   if (config.queue === undefined && extras.queue === undefined) throw new Error('delivery needs a queue: give its URL, or the queue itself')
@@ -58,7 +87,12 @@ export async function openDelivery(config: DeliveryConfig, hooks: DeliveryHooks 
   const store = await openStore(config.database, config.sqliteCheckpoints)
   const runtime = createRuntime({ ...config.runtime, ...(extras.fetch === undefined ? {} : { fetch: extras.fetch }) })
   const queue = extras.queue ?? await queueFromUrl(config.queue!, { ackWaitMs: config.worker?.leaseMs ?? 60_000 })
-  const deliveries = new DeliveryLog(store.db, { onError: (err) => hooks.onError?.(new Error(`delivery records could not be written: ${(err as Error).message}`)) })
+  const dedupe = { window: config.worker?.dedupeWindowMs ?? 24 * 3600_000, entries: config.worker?.dedupeEntries ?? 500_000 }
+  const deliveries = new DeliveryLog(store.db, {
+    dedupeWindowMs: dedupe.window,
+    dedupeEntries: dedupe.entries,
+    onError: (err) => hooks.onError?.(new Error(`delivery records could not be written: ${(err as Error).message}`)),
+  })
   const webhook = createWebhookDelivery()
   const record = recordTo(deliveries)
   const worker = new Worker({
@@ -72,14 +106,15 @@ export async function openDelivery(config: DeliveryConfig, hooks: DeliveryHooks 
       record(r)
       hooks.onReport?.(r)
     },
-    deliveredAmong: (destinationId, messageIds, since) => deliveries.deliveredAmong(destinationId, messageIds, since),
     ...(hooks.onError === undefined ? {} : { onError: hooks.onError }),
     ...(config.worker === undefined ? {} : { options: config.worker }),
   })
+  const following = await followDeliveries(deliveries, worker, dedupe, hooks.onError)
   return {
     worker,
     queue,
     async close() {
+      following.stop()
       await worker.stop()
       await deliveries.close()
       await webhook.close()

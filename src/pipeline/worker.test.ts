@@ -218,12 +218,18 @@ describe('delivery worker', () => {
     await worker.runOnce()
     assert.deepEqual(outcomes().sort(), ['delivered', 'filtered:duplicate'])
     assert.equal(received.length, 1)
-    // A later worker (a restart) asks the delivery records.
-    const fresh = new Worker({ queue, connections, filters, functions, runtime, deliverWebhook: webhook.deliver, now: clock.now, report: (r) => reports.push(r), deliveredAmong: async (dest, ids) => new Set(ids.filter((id) => dest === d.id && id === 'resent-by-client')) })
+    // A later worker (a restart, or another worker) is told by the delivery records.
+    const fresh = new Worker({ queue, connections, filters, functions, runtime, deliverWebhook: webhook.deliver, now: clock.now, report: (r) => reports.push(r) })
+    fresh.remember(d.id, 'resent-by-client', clock.now() - 1000)
+    fresh.remember(d.id, 'outside-the-window', clock.now() - 25 * 3600_000)
     reports = []
     await queue.enqueue([{ destinationId: d.id, payload: JSON.stringify({ type: 'track', event: 'E', userId: 'u', messageId: 'resent-by-client' }) }])
     await fresh.runOnce()
     assert.deepEqual(outcomes(), ['filtered:duplicate'])
+    reports = []
+    await queue.enqueue([{ destinationId: d.id, payload: JSON.stringify({ type: 'track', event: 'E', userId: 'u', messageId: 'outside-the-window' }) }])
+    await fresh.runOnce()
+    assert.deepEqual(outcomes(), ['delivered'], 'a delivery older than the dedupe window does not stop a repeat')
     await fresh.stop()
   })
 

@@ -81,6 +81,11 @@ export interface WorkerOptions {
   /** An event whose messageId was delivered to the destination this recently is not delivered again, ms. @defaultValue 24 hours */
   dedupeWindowMs: number
   /**
+   * Deliveries remembered for that dedupe, the most recent (about 120 bytes of memory each: 60 MB at the default): the window is
+   * dedupeWindowMs or this many deliveries, whichever is shorter. @defaultValue 500000
+   */
+  dedupeEntries: number
+  /**
    * How long a destination's setup (settings, filters, insert function instance) is reused before it is
    * read again, ms: configuration changes reach the worker within this time. 0 reads it for every job.
    * @defaultValue 1000
@@ -109,19 +114,12 @@ export interface WorkerDeps {
   report?: (r: OutcomeReport) => void
   /** Faults of the worker itself (the store unreachable, say): the loop goes on, the log should know. */
   onError?: (err: unknown) => void
-  /**
-   * Which of the messageIds were delivered to the destination since the given time, ms since the epoch
-   * (the delivery records). Asked once per destination per round, not once per job.
-   */
-  deliveredAmong?: (destinationId: string, messageIds: readonly string[], since: number) => Promise<Set<string>>
   now?: () => number
   random?: () => number
   options?: Partial<WorkerOptions>
 }
 
-const DEFAULTS: WorkerOptions = { batchSize: 100, concurrentRounds: 2, leaseMs: 60_000, retryWindowMs: 4 * 3600_000, idleMs: 50, dedupeWindowMs: 24 * 3600_000, configTtlMs: 1000 }
-/** Deliveries remembered in memory, for repeats that arrive before the delivery records are written. */
-const RECENT_DELIVERIES = 50_000
+const DEFAULTS: WorkerOptions = { batchSize: 100, concurrentRounds: 2, leaseMs: 60_000, retryWindowMs: 4 * 3600_000, idleMs: 50, dedupeWindowMs: 24 * 3600_000, dedupeEntries: 500_000, configTtlMs: 1000 }
 
 export class Worker {
   readonly #deps: WorkerDeps
@@ -133,7 +131,8 @@ export class Worker {
   readonly #setups = new Map<string, { at: number; setup: Promise<DestinationSetup | undefined> }>()
   /** Webhook batches being filled, per destination: bodies, and the jobs waiting on the request. */
   readonly #batches = new Map<string, { settings: WebhookSettings; bodies: string[]; waiters: ((r: DeliveryResult) => void)[] }>()
-  readonly #recent = new RecentDeliveries(RECENT_DELIVERIES)
+  /** What was delivered lately, by this worker and (through remember()) by others. */
+  readonly #recent: RecentDeliveries
   #running = false
   #loops: Promise<void>[] = []
   /** Ends the idle waits of the loops: work has arrived. */
@@ -144,6 +143,7 @@ export class Worker {
     this.#options = Object.freeze({ ...DEFAULTS, ...deps.options })
     this.#now = deps.now ?? Date.now
     this.#backoff = createBackoff({ random: deps.random ?? Math.random })
+    this.#recent = new RecentDeliveries(this.#options.dedupeEntries)
   }
 
   /** Leases one round of jobs and settles them all. Returns how many there were. */
@@ -164,9 +164,8 @@ export class Worker {
       if (group === undefined) groups.set(key, [[job, event]])
       else group.push([job, event])
     }
-    const delivered = await this.#deliveredBefore(jobs.length === 0 ? [] : [...groups.values()].map((g) => g[0]!))
     await Promise.all([...groups.values()].map(async (group) => {
-      for (const [job, event] of group) await this.#process(job, event, delivered)
+      for (const [job, event] of group) await this.#process(job, event)
     }))
     return jobs.length
   }
@@ -210,36 +209,21 @@ export class Worker {
   }
 
   /**
-   * The round's events (destination + messageId) that the delivery records say were delivered within the
-   * dedupe window and that this worker does not remember: after a restart, or delivered by another worker.
+   * A delivery made elsewhere (another worker, or before a restart, as the delivery records tell): a repeat
+   * of it within the dedupe window is not delivered again.
    */
-  async #deliveredBefore(firsts: [LeasedJob, Record<string, unknown> | undefined][]): Promise<Set<string>> {
-    const found = new Set<string>()
-    const ask = this.#deps.deliveredAmong
-    if (ask === undefined) return found
-    const since = this.#now() - this.#options.dedupeWindowMs
-    const byDestination = new Map<string, string[]>()
-    for (const [job, event] of firsts) {
-      const messageId = event?.messageId
-      if (typeof messageId !== 'string' || messageId === '' || this.#remembered(job.destinationId, messageId, since)) continue
-      const ids = byDestination.get(job.destinationId)
-      if (ids === undefined) byDestination.set(job.destinationId, [messageId])
-      else ids.push(messageId)
-    }
-    await Promise.all([...byDestination].map(async ([destinationId, ids]) => {
-      for (const id of await ask(destinationId, ids, since)) found.add(`${destinationId}\u0000${id}`)
-    }))
-    return found
+  remember(destinationId: string, messageId: string, at: number): void {
+    if (at >= this.#now() - this.#options.dedupeWindowMs) this.#recent.remember(destinationId, messageId, at)
   }
 
-  async #process(job: LeasedJob, event: Record<string, unknown> | undefined, deliveredBefore: Set<string>): Promise<void> {
+  async #process(job: LeasedJob, event: Record<string, unknown> | undefined): Promise<void> {
     if (event === undefined || typeof event !== 'object' || event === null) {
       return this.#settle(job, {}, { status: 'failed', category: 'Bad Request', reason: 'the queued event is not a JSON object' })
     }
     const context: JobContext = { secrets: [] }
     let outcome: DeliveryOutcome
     try {
-      outcome = await this.#deliver(job, event, context, deliveredBefore)
+      outcome = await this.#deliver(job, event, context)
     } catch (err) {
       // A fault of ours (the store unreachable, say): try again later rather than lose the event.
       outcome = this.#retry(job, `insertfn could not process the event: ${(err as Error).message}`)
@@ -290,14 +274,14 @@ export class Worker {
     return { destination, filters: await filters.compiled(destination.id), opened, secrets, ...(instance === undefined ? {} : { instance }) }
   }
 
-  async #deliver(job: LeasedJob, input: Record<string, unknown>, context: JobContext, deliveredBefore: Set<string>): Promise<DeliveryOutcome> {
+  async #deliver(job: LeasedJob, input: Record<string, unknown>, context: JobContext): Promise<DeliveryOutcome> {
     const setup = await this.#setup(job.destinationId)
     if (setup === undefined) return { status: 'filtered', by: 'destination gone', detail: 'the destination was deleted' }
     const { destination } = setup
     context.secrets.push(...setup.secrets)
     if (!destination.enabled) return { status: 'filtered', by: 'destination gone', detail: 'the destination is disabled' }
     if (!routedTo(input, destination.name)) return { status: 'filtered', by: 'integrations' }
-    if (this.#duplicate(destination.id, input.messageId, deliveredBefore)) {
+    if (this.#duplicate(destination.id, input.messageId)) {
       return { status: 'filtered', by: 'duplicate', detail: `messageId ${String(input.messageId)} was delivered to this destination within the dedupe window` }
     }
 
@@ -374,18 +358,10 @@ export class Worker {
     return fn
   }
 
-  #duplicate(destinationId: string, messageId: unknown, deliveredBefore: Set<string>): boolean {
+  #duplicate(destinationId: string, messageId: unknown): boolean {
     if (typeof messageId !== 'string' || messageId === '') return false
-    return this.#remembered(destinationId, messageId, this.#now() - this.#options.dedupeWindowMs) || deliveredBefore.has(`${destinationId}\u0000${messageId}`)
-  }
-
-  #remembered(destinationId: string, messageId: string, since: number): boolean {
     const seen = this.#recent.at(destinationId, messageId)
-    return seen !== undefined && seen >= since
-  }
-
-  #remember(destinationId: string, messageId: string): void {
-    this.#recent.remember(destinationId, messageId, this.#now())
+    return seen !== undefined && seen >= this.#now() - this.#options.dedupeWindowMs
   }
 
   #retry(job: LeasedJob, reason: string, retryAfterMs?: number): DeliveryOutcome {
@@ -401,7 +377,7 @@ export class Worker {
       if (outcome.status === 'retrying') await q.retryAt(job, outcome.at, outcome.reason)
       else if (outcome.status === 'failed') await q.fail(job, `${outcome.category}: ${outcome.reason}`)
       else await q.ack(job)
-      if (outcome.status === 'delivered' && typeof event.messageId === 'string') this.#remember(job.destinationId, event.messageId)
+      if (outcome.status === 'delivered' && typeof event.messageId === 'string') this.#recent.remember(job.destinationId, event.messageId, this.#now())
     } catch {
       // The lease was lost (it expired and another worker has the job): that worker reports it.
       return

@@ -47,6 +47,11 @@ export interface DeliveryLogOptions {
   detailsPerFlush?: number
   /** How long a delivery is remembered for the messageId dedupe, ms. @defaultValue 24 hours */
   dedupeWindowMs?: number
+  /**
+   * Deliveries kept in the log for the dedupe, the most recent: readers hold them in memory, so the log
+   * keeps no more than they can use. @defaultValue 500000
+   */
+  dedupeEntries?: number
   /** How often buffered reports are written, ms. @defaultValue 250 */
   flushMs?: number
   /** How often old details and old deliveries are pruned, ms. @defaultValue 10000 */
@@ -66,6 +71,9 @@ export class DeliveryLog {
   readonly #detailsPerStatus: number
   readonly #detailsPerFlush: number
   readonly #dedupeWindowMs: number
+  readonly #dedupeEntries: number
+  /** Marks the deliveries this log wrote, so that following the log skips them. */
+  readonly #writer = newId('w_')
   readonly #pruneEveryMs: number
   readonly #maxEventBytes: number
   #buffer: DeliveryReport[] = []
@@ -81,6 +89,7 @@ export class DeliveryLog {
     this.#detailsPerStatus = options.detailsPerStatus ?? 1000
     this.#detailsPerFlush = Math.min(options.detailsPerFlush ?? 25, this.#detailsPerStatus)
     this.#dedupeWindowMs = options.dedupeWindowMs ?? 24 * 3600_000
+    this.#dedupeEntries = options.dedupeEntries ?? 500_000
     this.#pruneEveryMs = options.pruneEveryMs ?? 10_000
     this.#maxEventBytes = options.maxEventBytes ?? 32 * 1024
     const flushMs = options.flushMs ?? 250
@@ -107,9 +116,16 @@ export class DeliveryLog {
     const counts = new Map<string, { destination_id: string; bucket: string; status: string; detail: string; n: number }>()
     // Details: the most recent of each destination and status in this batch.
     const details = new Map<string, DeliveryReport[]>()
-    const delivered = new Map<string, { destination_id: string; message_id: string; at: number }>()
+    const delivered: { writer: string; destination_id: string; message_id: string; at: number }[] = []
+    let minute = NaN
+    let bucket = ''
     for (const r of batch) {
-      const bucket = r.at.toISOString().slice(0, 16)
+      const at = r.at.getTime()
+      // Reports come in time order: the minute's bucket name is worked out once per minute, not per report.
+      if (!(at >= minute && at < minute + 60_000)) {
+        minute = at - (at % 60_000)
+        bucket = new Date(minute).toISOString().slice(0, 16)
+      }
       const key = `${r.destinationId}\u0000${bucket}\u0000${r.status}\u0000${r.detail}`
       const c = counts.get(key)
       if (c === undefined) counts.set(key, { destination_id: r.destinationId, bucket, status: r.status, detail: r.detail, n: 1 })
@@ -120,24 +136,18 @@ export class DeliveryLog {
       kept.push(r)
       if (kept.length > this.#detailsPerFlush) kept.shift()
       this.#touched.set(group, { destinationId: r.destinationId, status: r.status })
-      if (r.status === 'delivered' && r.messageId !== '') delivered.set(`${r.destinationId}\u0000${r.messageId}`, { destination_id: r.destinationId, message_id: r.messageId, at: r.at.getTime() })
+      if (r.status === 'delivered' && r.messageId !== '') delivered.push({ writer: this.#writer, destination_id: r.destinationId, message_id: r.messageId, at })
     }
     const rows = [...details.values()].flat().map((r) => ({
       id: newId('dlv_'), destination_id: r.destinationId, message_id: r.messageId, status: r.status, detail: r.detail,
       reason: r.reason?.slice(0, 2000) ?? null, attempt: r.attempt, at: r.at.toISOString(),
       event: r.event === undefined ? null : r.event.slice(0, this.#maxEventBytes), trace: r.trace === undefined ? null : JSON.stringify(r.trace),
     }))
-    const deliveries = [...delivered.values()]
+    const deliveries = delivered
     const prune = Date.now() - this.#prunedAt >= this.#pruneEveryMs
     await this.#db.transaction().execute(async (tx) => {
       for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await tx.insertInto('delivery_events').values(rows.slice(i, i + ROWS_PER_INSERT)).execute()
-      for (let i = 0; i < deliveries.length; i += ROWS_PER_INSERT) {
-        await tx
-          .insertInto('delivered_messages')
-          .values(deliveries.slice(i, i + ROWS_PER_INSERT))
-          .onConflict((oc) => oc.columns(['destination_id', 'message_id']).doUpdateSet((eb) => ({ at: eb.ref('excluded.at') })))
-          .execute()
-      }
+      for (let i = 0; i < deliveries.length; i += ROWS_PER_INSERT) await tx.insertInto('delivered_log').values(deliveries.slice(i, i + ROWS_PER_INSERT)).execute()
       for (const c of counts.values()) {
         await tx
           .insertInto('delivery_counts')
@@ -157,7 +167,9 @@ export class DeliveryLog {
   async #prune(tx: Kysely<Database>): Promise<void> {
     const now = Date.now()
     await tx.deleteFrom('delivery_events').where('at', '<', new Date(now - this.#retentionMs).toISOString()).execute()
-    await tx.deleteFrom('delivered_messages').where('at', '<', now - this.#dedupeWindowMs).execute()
+    await tx.deleteFrom('delivered_log').where('at', '<', now - this.#dedupeWindowMs).execute()
+    const newest = await tx.selectFrom('delivered_log').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst()
+    if (newest?.id != null) await tx.deleteFrom('delivered_log').where('id', '<=', Number(newest.id) - this.#dedupeEntries).execute()
     for (const { destinationId, status } of this.#touched.values()) {
       // The newest row past the cap, by the (destination, status, at) index; everything from it down goes.
       const edge = await tx
@@ -184,19 +196,24 @@ export class DeliveryLog {
     }))
   }
 
-  /** Which of these messageIds were delivered to the destination since `since` (ms since the epoch). */
-  async deliveredAmong(destinationId: string, messageIds: readonly string[], since: number): Promise<Set<string>> {
-    const found = new Set<string>()
-    for (let i = 0; i < messageIds.length; i += 500) {
-      const rows = await this.#db
-        .selectFrom('delivered_messages')
-        .select(['message_id', 'at'])
-        .where('destination_id', '=', destinationId)
-        .where('message_id', 'in', messageIds.slice(i, i + 500))
-        .execute()
-      for (const r of rows) if (Number(r.at) >= since) found.add(r.message_id)
-    }
-    return found
+  /**
+   * Deliveries since `since` (ms since the epoch), the most recent `count` of them, oldest first, and the
+   * log's position after them: what a worker remembers when it starts.
+   */
+  async latestDeliveries(count: number, since: number): Promise<{ deliveries: Delivery[]; position: number }> {
+    const rows = await this.#db.selectFrom('delivered_log').select(['id', 'destination_id', 'message_id', 'at']).where('at', '>=', since).orderBy('id', 'desc').limit(count).execute()
+    const top = await this.#db.selectFrom('delivered_log').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst()
+    return { deliveries: rows.reverse().map(deliveryOf), position: Number(top?.id ?? 0) }
+  }
+
+  /**
+   * Deliveries other writers appended after `position`, oldest first, at most `limit`, and the position
+   * after them: a worker follows the log to learn what other workers delivered.
+   */
+  async deliveriesAfter(position: number, limit: number): Promise<{ deliveries: Delivery[]; position: number }> {
+    const rows = await this.#db.selectFrom('delivered_log').select(['id', 'writer', 'destination_id', 'message_id', 'at']).where('id', '>', position).orderBy('id').limit(limit).execute()
+    const last = rows.at(-1)
+    return { deliveries: rows.filter((r) => r.writer !== this.#writer).map(deliveryOf), position: last === undefined ? position : Number(last.id) }
   }
 
   /** Counts per minute, status and detail, between two ISO times. */
@@ -211,6 +228,17 @@ export class DeliveryLog {
     if (this.#timer !== undefined) clearInterval(this.#timer)
     await this.flush()
   }
+}
+
+/** One delivery of the log: an event (messageId) delivered to a destination at a time (ms since the epoch). */
+export interface Delivery {
+  destinationId: string
+  messageId: string
+  at: number
+}
+
+function deliveryOf(r: { destination_id: string; message_id: string; at: number | string }): Delivery {
+  return { destinationId: r.destination_id, messageId: r.message_id, at: Number(r.at) }
 }
 
 function safeParse(text: string): unknown {

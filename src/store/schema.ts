@@ -1,6 +1,6 @@
 // The tables, as Kysely sees them. Times are ISO-8601 text and JSON is text, so one schema and one set of
 // migrations serve SQLite and Postgres alike.
-import type { Insertable, Selectable } from 'kysely'
+import type { Generated, Insertable, Selectable } from 'kysely'
 
 export interface FunctionsTable {
   id: string
@@ -143,8 +143,14 @@ export interface DeliveryCountsTable {
   n: number | string
 }
 
-/** What was delivered where, for the messageId dedupe window: narrow rows, pruned after the window. */
-export interface DeliveredMessagesTable {
+/**
+ * What was delivered where, in the order it happened, for the messageId dedupe: workers read it into
+ * memory at start and follow what other workers append. Pruned after the window, or beyond a count.
+ */
+export interface DeliveredLogTable {
+  id: Generated<number | string>
+  /** The DeliveryLog that wrote the row: a reader skips its own. */
+  writer: string
   destination_id: string
   message_id: string
   /** ms since the epoch */
@@ -154,7 +160,7 @@ export interface DeliveredMessagesTable {
 export interface Database {
   delivery_events: DeliveryEventsTable
   delivery_counts: DeliveryCountsTable
-  delivered_messages: DeliveredMessagesTable
+  delivered_log: DeliveredLogTable
   destination_filters: DestinationFiltersTable
   sources: SourcesTable
   source_write_keys: SourceWriteKeysTable
