@@ -1,9 +1,10 @@
 // A queue that says when jobs were enqueued, so an idle worker elsewhere (another thread) can start at once
 // instead of at the end of its polling wait.
-import type { JobQueue } from './queue.js'
+import type { BulkSettling, JobQueue } from './queue.js'
 
-export function notifyingQueue(queue: JobQueue, onEnqueued: () => void): JobQueue {
+export function notifyingQueue(queue: JobQueue & Partial<BulkSettling>, onEnqueued: () => void): JobQueue & Partial<BulkSettling> {
   return {
+    ...(queue.settleAll === undefined ? {} : { settleAll: (list) => queue.settleAll!(list) }),
     async enqueue(jobs) {
       await queue.enqueue(jobs)
       onEnqueued()

@@ -32,3 +32,27 @@ it('a lost lease arrives on the far side as a LeaseLostError naming the job, and
   await queue.close()
   await owner.close()
 })
+
+it('settles a round at once where the queue can, and one by one where it cannot, with the same answers', async () => {
+  for (const bulk of [true, false]) {
+    const owner = SqliteQueue.open({ file: join(mkdtempSync(join(tmpdir(), 'insertfn-port-queue-')), 'queue.db') })
+    const oneByOne: JobQueue = {
+      enqueue: (jobs) => owner.enqueue(jobs), lease: (max, ms) => owner.lease(max, ms), ack: (job) => owner.ack(job),
+      retryAt: (job, at, reason) => owner.retryAt(job, at, reason), fail: (job, reason) => owner.fail(job, reason),
+      depth: () => owner.depth(), replay: (d, since) => owner.replay(d, since), close: async () => {},
+    }
+    const queue = across(bulk ? owner : oneByOne)
+    try {
+      await queue.enqueue([0, 1, 2].map((n) => ({ destinationId: 'd', payload: `{"n":${n}}` })))
+      const [a, b, c] = await queue.lease(3, 60_000)
+      const settled = await Promise.allSettled([queue.ack(a!), queue.retryAt(b!, Date.now() + 60_000, 'later'), queue.fail(c!, 'no'), queue.ack(a!)])
+      assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected'], bulk ? 'at once' : 'one by one')
+      assert.ok((settled[3] as PromiseRejectedResult).reason instanceof LeaseLostError)
+      assert.equal(await queue.depth(), 1, 'the retried job waits; the acked one is gone and the failed one is kept apart')
+      assert.equal(await queue.replay('d'), 1, 'the failed job can be replayed')
+    } finally {
+      await queue.close()
+      await owner.close()
+    }
+  }
+})

@@ -3,11 +3,10 @@
 // in sleeps of milliseconds, which is what delivery latency would feel; messages between threads cost
 // tens of microseconds.
 import type { MessagePort } from 'node:worker_threads'
-import { LeaseLostError, type JobQueue, type LeasedJob, type NewJob } from './queue.js'
+import { LeaseLostError, settleAll, type BulkSettling, type JobQueue, type LeasedJob, type NewJob, type QueueSettlement } from './queue.js'
 
 type Operation = Exclude<keyof JobQueue, 'close'>
-type Settlement = ['ack', LeasedJob] | ['retryAt', LeasedJob, number, string] | ['fail', LeasedJob, string]
-type Request = { id: number; op: Operation; args: unknown[] } | { id: number; op: 'settle'; args: [Settlement[]] }
+type Request = { id: number; op: Operation; args: unknown[] } | { id: number; op: 'settle'; args: [QueueSettlement[]] }
 type Failure = { name: string; message: string; jobId?: string }
 type Answer = { id: number; ok: true; value: unknown } | ({ id: number; ok: false } & Failure)
 
@@ -20,12 +19,13 @@ function errorFrom(f: Failure): Error {
 }
 
 /** Answers the queue operations that arrive on the port with the given queue. */
-export function serveQueue(queue: JobQueue, port: MessagePort): void {
+export function serveQueue(queue: JobQueue & Partial<BulkSettling>, port: MessagePort): void {
   port.on('message', (req: Request) => {
     if (req.op === 'settle') {
       // A round's settlements in one message, and their outcomes in one answer, item by item.
-      void Promise.allSettled(req.args[0].map(([op, job, ...rest]) => (queue[op] as (...a: unknown[]) => Promise<void>).call(queue, job, ...rest))).then((results) => {
-        const value = results.map((r, i) => (r.status === 'fulfilled' ? null : failure(r.reason as Error, req.args[0][i]![1])))
+      const list = req.args[0]
+      void settleAll(queue, list).then((results) => {
+        const value = results.map((err, i) => (err === undefined ? null : failure(err, list[i]!.job)))
         port.postMessage({ id: req.id, ok: true, value } satisfies Answer)
       })
       return
@@ -64,9 +64,9 @@ export class PortQueue implements JobQueue {
   }
 
   /** Settlements made in one tick travel together: a message costs more than the settlement itself. */
-  #settlements: { s: Settlement; resolve: () => void; reject: (e: Error) => void }[] = []
+  #settlements: { s: QueueSettlement; resolve: () => void; reject: (e: Error) => void }[] = []
 
-  #settle(s: Settlement): Promise<void> {
+  #settle(s: QueueSettlement): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.#settlements.length === 0) setImmediate(() => this.#sendSettlements())
       this.#settlements.push({ s, resolve, reject })
@@ -84,9 +84,9 @@ export class PortQueue implements JobQueue {
 
   enqueue(jobs: NewJob[]): Promise<void> { return this.#call('enqueue', jobs) }
   lease(max: number, leaseMs: number): Promise<LeasedJob[]> { return this.#call('lease', max, leaseMs) }
-  ack(job: LeasedJob): Promise<void> { return this.#settle(['ack', job]) }
-  retryAt(job: LeasedJob, at: number, reason: string): Promise<void> { return this.#settle(['retryAt', job, at, reason]) }
-  fail(job: LeasedJob, reason: string): Promise<void> { return this.#settle(['fail', job, reason]) }
+  ack(job: LeasedJob): Promise<void> { return this.#settle({ op: 'ack', job }) }
+  retryAt(job: LeasedJob, at: number, reason: string): Promise<void> { return this.#settle({ op: 'retryAt', job, at, reason }) }
+  fail(job: LeasedJob, reason: string): Promise<void> { return this.#settle({ op: 'fail', job, reason }) }
   depth(): Promise<number> { return this.#call('depth') }
   replay(destinationId: string, since?: number): Promise<number> { return this.#call('replay', destinationId, since) }
 

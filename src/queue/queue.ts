@@ -53,6 +53,33 @@ export interface JobQueue {
   close(): Promise<void>
 }
 
+/** One job's settlement, as ack, retryAt and fail take it. */
+export type QueueSettlement =
+  | { op: 'ack'; job: LeasedJob }
+  | { op: 'retryAt'; job: LeasedJob; at: number; reason: string }
+  | { op: 'fail'; job: LeasedJob; reason: string }
+
+/** A queue that can settle many jobs at once, synchronously (the SQLite queue). */
+export interface BulkSettling {
+  settleAll(list: readonly QueueSettlement[]): (Error | undefined)[]
+}
+
+/**
+ * Settles the jobs of a round: at once where the queue can, else one by one. Answers per job: undefined
+ * when settled, else why not.
+ */
+export async function settleAll(queue: JobQueue & Partial<BulkSettling>, list: readonly QueueSettlement[]): Promise<(Error | undefined)[]> {
+  if (typeof queue.settleAll === 'function') {
+    try {
+      return queue.settleAll(list)
+    } catch (err) {
+      return list.map(() => err as Error)
+    }
+  }
+  const results = await Promise.allSettled(list.map((s) => (s.op === 'ack' ? queue.ack(s.job) : s.op === 'retryAt' ? queue.retryAt(s.job, s.at, s.reason) : queue.fail(s.job, s.reason))))
+  return results.map((r) => (r.status === 'fulfilled' ? undefined : (r.reason as Error)))
+}
+
 /** Settling a job whose lease was settled already, or expired and taken by another worker. */
 export class LeaseLostError extends Error {
   constructor(jobId: string) {

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { checkJob, LeaseLostError, type JobQueue, type LeasedJob, type NewJob } from './queue.js'
+import { checkJob, LeaseLostError, type JobQueue, type LeasedJob, type NewJob, type QueueSettlement } from './queue.js'
 
 export interface SqliteQueueOptions {
   file: string
@@ -118,6 +118,22 @@ export class SqliteQueue implements JobQueue {
       return
     }
     batch.forEach((s, i) => (results[i] ? s.resolve() : s.reject(new LeaseLostError(s.jobId))))
+  }
+
+  /**
+   * Settles many jobs in one transaction, at once: for the thread that serves a round's settlements (port
+   * queue), without a promise per job. Answers per job: undefined when settled, else why not.
+   */
+  settleAll(list: readonly QueueSettlement[]): (Error | undefined)[] {
+    const at = this.#now()
+    const run = (s: QueueSettlement): boolean => {
+      const id = Number(s.job.id)
+      if (s.op === 'ack') return this.#ack.run(id, s.job.leaseToken).changes > 0
+      if (s.op === 'retryAt') return this.#retry.run(s.at, s.reason.slice(0, 2000), id, s.job.leaseToken).changes > 0
+      return this.#fail.run(s.reason.slice(0, 2000), at, id, s.job.leaseToken).changes > 0
+    }
+    const done = this.#db.transaction(() => list.map(run))()
+    return done.map((ok, i) => (ok ? undefined : new LeaseLostError(list[i]!.job.id)))
   }
 
   ack(job: LeasedJob): Promise<void> {
