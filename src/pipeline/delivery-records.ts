@@ -5,12 +5,15 @@ import type { DeliveryLog } from '../store/delivery-log.js'
 export const AFTER_RETRY = 'after retry'
 import type { DeliveryOutcome, OutcomeReport } from './worker.js'
 
-/** What metrics need of a settled job: small enough to cross from the delivery thread in bulk. */
+/** What metrics need of settled jobs of one destination, status and detail: it crosses from the delivery thread in bulk. */
 export interface DeliveryTally {
   destinationId: string
   status: DeliveryOutcome['status']
   detail: string
-  functionMs?: number
+  /** Jobs settled so. */
+  count: number
+  /** Time spent in functions, ms, per job that ran one. */
+  functionMs: number[]
 }
 
 export function detailOf(o: DeliveryOutcome): string {
@@ -18,7 +21,30 @@ export function detailOf(o: DeliveryOutcome): string {
 }
 
 export function tallyOf(r: OutcomeReport): DeliveryTally {
-  return { destinationId: r.destinationId, status: r.outcome.status, detail: detailOf(r.outcome), ...(r.functionMs === undefined ? {} : { functionMs: r.functionMs }) }
+  return { destinationId: r.destinationId, status: r.outcome.status, detail: detailOf(r.outcome), count: 1, functionMs: r.functionMs === undefined ? [] : [r.functionMs] }
+}
+
+/** Adds up reports by destination, status and detail: one tally per kind of outcome, not one per job. */
+export class Tallies {
+  #byKind = new Map<string, DeliveryTally>()
+
+  add(r: OutcomeReport): void {
+    const detail = detailOf(r.outcome)
+    const key = `${r.destinationId}\u0000${r.outcome.status}\u0000${detail}`
+    const t = this.#byKind.get(key)
+    if (t === undefined) this.#byKind.set(key, tallyOf(r))
+    else {
+      t.count++
+      if (r.functionMs !== undefined) t.functionMs.push(r.functionMs)
+    }
+  }
+
+  /** The tallies so far, and a fresh start. */
+  take(): DeliveryTally[] {
+    const all = [...this.#byKind.values()]
+    this.#byKind.clear()
+    return all
+  }
 }
 
 export function recordTo(log: DeliveryLog, now: () => number = Date.now): (r: OutcomeReport) => void {

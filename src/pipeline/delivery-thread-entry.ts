@@ -2,7 +2,7 @@
 // tallies to the server every 100 ms, and on 'stop' settle what it holds and end.
 import { parentPort, workerData } from 'node:worker_threads'
 import { PortQueue } from '../queue/port-queue.js'
-import { tallyOf, type DeliveryTally } from './delivery-records.js'
+import { Tallies } from './delivery-records.js'
 import { openDelivery } from './delivery-service.js'
 import type { ThreadData, ThreadMessage } from './delivery-thread.js'
 
@@ -10,17 +10,16 @@ const port = parentPort
 if (port === null) throw new Error('delivery-thread-entry runs only as a worker thread (see delivery-thread.ts)')
 const send = (m: ThreadMessage) => port.postMessage(m)
 
-let tallies: DeliveryTally[] = []
+const tallies = new Tallies()
 function sendTallies(): void {
-  if (tallies.length === 0) return
-  send({ type: 'tallies', tallies })
-  tallies = []
+  const taken = tallies.take()
+  if (taken.length > 0) send({ type: 'tallies', tallies: taken })
 }
 
 const { config, queuePort } = workerData as ThreadData
 const queue = queuePort === undefined ? undefined : new PortQueue(queuePort)
 const service = await openDelivery(config, {
-  onReport: (r) => tallies.push(tallyOf(r)),
+  onReport: (r) => tallies.add(r),
   onError: (err) => send({ type: 'error', message: err instanceof Error ? err.message : String(err) }),
 }, queue === undefined ? {} : { queue })
 const timer = setInterval(sendTallies, 100)

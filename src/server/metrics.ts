@@ -29,8 +29,8 @@ export function createMetrics(queue: JobQueue) {
     received: (source: string, n: number) => received.inc({ source }, n),
     rejected: (source: string, field: string) => rejected.inc({ source, field }),
     delivery(t: DeliveryTally): void {
-      deliveries.inc({ destination: t.destinationId, status: t.status, detail: t.detail })
-      if (t.functionMs !== undefined) functionSeconds.observe(t.functionMs / 1000)
+      deliveries.inc({ destination: t.destinationId, status: t.status, detail: t.detail }, t.count)
+      for (const ms of t.functionMs) functionSeconds.observe(ms / 1000)
     },
   }
 }
