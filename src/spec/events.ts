@@ -94,13 +94,15 @@ export function eventStamper(options: StampOptions): (raw: unknown, index?: numb
     if (type === 'group' && !isId(raw.groupId)) return { problem: { ...at, field: 'groupId', message: 'a group call needs a groupId' } }
     if (type === 'alias' && !isId(raw.previousId)) return { problem: { ...at, field: 'previousId', message: 'an alias call needs a previousId' } }
 
+    // The event as sent stays as it was (its size is measured below); the stamped one is a shallow copy.
     const event: Record<string, unknown> = { ...raw, type }
     // Deleting a key would turn the copy into a slow dictionary-mode object; JSON leaves undefined out.
     if ('writeKey' in event) event.writeKey = undefined
     event.messageId = typeof raw.messageId === 'string' && raw.messageId !== '' && raw.messageId.length <= MAX_MESSAGE_ID ? raw.messageId : `api-${randomUUID()}`
     event.receivedAt = receivedAt
-    if (options.batchContext !== undefined || isObject(raw.context)) event.context = { ...options.batchContext, ...(isObject(raw.context) ? raw.context : {}) }
-    if (options.batchIntegrations !== undefined || isObject(raw.integrations)) event.integrations = { ...options.batchIntegrations, ...(isObject(raw.integrations) ? raw.integrations : {}) }
+    // Merged only when there is a batch-level object to merge: an item's own object is used as it is.
+    if (options.batchContext !== undefined) event.context = { ...options.batchContext, ...(isObject(raw.context) ? raw.context : {}) }
+    if (options.batchIntegrations !== undefined) event.integrations = { ...options.batchIntegrations, ...(isObject(raw.integrations) ? raw.integrations : {}) }
     // Clock skew: the device's clock may be off, so the event time is shifted by (receivedAt - sentAt).
     const sentAt = raw.sentAt === undefined ? batchSentAt : time(raw.sentAt)
     const original = time(raw.originalTimestamp ?? raw.timestamp)
