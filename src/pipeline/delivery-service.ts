@@ -51,6 +51,9 @@ export interface DeliveryExtras {
   queue?: JobQueue
 }
 
+/** How long a worker's empty lease waits for a job on a queue server, ms. */
+const LEASE_WAIT_MS = 500
+
 /** How often a worker reads what other workers delivered, ms: a repeat reaching two workers this close together can be delivered twice. */
 const FOLLOW_MS = 500
 
@@ -86,7 +89,9 @@ export async function openDelivery(config: DeliveryConfig, hooks: DeliveryHooks 
   const secrets = SecretBox.fromEnvironment(config.secretKeyFile ?? '', config.secretKey)
   const store = await openStore(config.database, config.sqliteCheckpoints)
   const runtime = createRuntime({ ...config.runtime, ...(extras.fetch === undefined ? {} : { fetch: extras.fetch }) })
-  const queue = extras.queue ?? await queueFromUrl(config.queue!, { ackWaitMs: config.worker?.leaseMs ?? 60_000 })
+  // A worker's empty lease waits on the queue server for a job (JetStream), rather than sleeping between
+  // polls: the first event after a quiet spell is delivered at once, not at the end of the sleep.
+  const queue = extras.queue ?? await queueFromUrl(config.queue!, { ackWaitMs: config.worker?.leaseMs ?? 60_000, leaseWaitMs: LEASE_WAIT_MS })
   const dedupe = { window: config.worker?.dedupeWindowMs ?? 24 * 3600_000, entries: config.worker?.dedupeEntries ?? 500_000 }
   const deliveries = new DeliveryLog(store.db, {
     dedupeWindowMs: dedupe.window,

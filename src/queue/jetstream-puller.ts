@@ -1,5 +1,6 @@
 // Pull requests to JetStream consumers. A pull asks with no_wait: the server sends what the consumer has,
 // up to the batch, and ends with a status when that is fewer, so a pull never waits for a batch to fill.
+// A waiting pull (waitMs) asks the server to hold the request until a message comes or the time is up.
 // Each pull has its own inbox subscription: the messages arrive under their stream subjects, so the
 // subscription is the only thing that tells which pull they answer.
 import { createInbox, type Msg, type NatsConnection } from '@nats-io/transport-node'
@@ -11,8 +12,8 @@ import { createInbox, type Msg, type NatsConnection } from '@nats-io/transport-n
  */
 const PULL_TIMEOUT_MS = 3_000
 
-/** Up to `max` messages the consumer has now. */
-export function pull(nc: NatsConnection, stream: string, consumer: string, max: number): Promise<Msg[]> {
+/** Up to `max` messages the consumer has now; with waitMs, the server waits that long for the batch to fill. */
+export function pull(nc: NatsConnection, stream: string, consumer: string, max: number, waitMs = 0): Promise<Msg[]> {
   return new Promise((resolve, reject) => {
     const out: Msg[] = []
     const inbox = createInbox()
@@ -35,7 +36,8 @@ export function pull(nc: NatsConnection, stream: string, consumer: string, max: 
         if (out.length >= max) finish()
       },
     })
-    timer = setTimeout(() => finish(), PULL_TIMEOUT_MS)
-    nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`, JSON.stringify({ batch: max, no_wait: true }), { reply: inbox })
+    timer = setTimeout(() => finish(), waitMs + PULL_TIMEOUT_MS)
+    const request = waitMs > 0 ? { batch: max, expires: waitMs * 1_000_000 } : { batch: max, no_wait: true }
+    nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`, JSON.stringify(request), { reply: inbox })
   })
 }

@@ -107,6 +107,28 @@ describe('jetstream queue', () => {
     await queue.close()
   })
 
+  it('with leaseWaitMs, an empty lease waits for a job and takes it as soon as it is published, with what came with it', async () => {
+    const name = freshName()
+    const worker = await open(name, { leaseWaitMs: 3000 })
+    const producer = await open(name)
+    const started = performance.now()
+    const leasing = worker.lease(10, LEASE_MS)
+    await sleep(200)
+    await producer.enqueue([job(1), job(2), job(3)])
+    const leased = await leasing
+    const waited = performance.now() - started
+    assert.ok(leased.length >= 1, 'the lease was answered by the job')
+    assert.ok(waited < 2500, `answered when the job came, not at the end of the wait (${Math.round(waited)} ms)`)
+    const rest = leased.length === 3 ? [] : await worker.lease(10, LEASE_MS)
+    assert.deepEqual([...leased, ...rest].map((j) => JSON.parse(j.payload).i).sort(), [1, 2, 3])
+    for (const j of [...leased, ...rest]) await worker.ack(j)
+    // With nothing published, it answers empty at the end of the wait.
+    const quiet = await open(name, { leaseWaitMs: 300 })
+    const t = performance.now()
+    assert.deepEqual(await quiet.lease(10, LEASE_MS), [])
+    assert.ok(performance.now() - t >= 250, 'it waited')
+  })
+
   it('a job given back with retryAt is redelivered no sooner than asked, and within generous bounds', async () => {
     const queue = await open(freshName(), { ackWaitMs: 30_000 })
     await queue.enqueue([job(1)])

@@ -35,6 +35,11 @@ export interface JetStreamQueueOptions {
    * is kept alive with progress messages. @defaultValue 60000
    */
   ackWaitMs?: number
+  /**
+   * How long lease() waits for a job when none is waiting, ms: a job published meanwhile is leased at once,
+   * where a worker that slept between empty leases would find it only when it woke. @defaultValue 0
+   */
+  leaseWaitMs?: number
   /** How long the jobs stream remembers dedupe keys, ms. @defaultValue 120000 (JetStream's default) */
   duplicateWindowMs?: number
   /** Copies of each stream in a NATS cluster (3 for high availability). @defaultValue 1 */
@@ -130,6 +135,7 @@ export class JetStreamQueue implements JobQueue {
   readonly #jsm: JetStreamManager
   readonly #name: string
   readonly #ackWaitMs: number
+  readonly #leaseWaitMs: number
   readonly #now: () => number
   readonly #held = new Map<string, Held>()
   readonly #extender: NodeJS.Timeout
@@ -137,12 +143,13 @@ export class JetStreamQueue implements JobQueue {
   #flushing: Promise<void> | undefined
   #closing: Promise<void> | undefined
 
-  private constructor(nc: NatsConnection, jsm: JetStreamManager, name: string, ackWaitMs: number, now: () => number) {
+  private constructor(nc: NatsConnection, jsm: JetStreamManager, name: string, ackWaitMs: number, leaseWaitMs: number, now: () => number) {
     this.#nc = nc
     this.#jsm = jsm
     this.#publisher = new JetStreamPublisher(nc)
     this.#name = name
     this.#ackWaitMs = ackWaitMs
+    this.#leaseWaitMs = leaseWaitMs
     this.#now = now
     this.#extender = setInterval(() => this.#extend(), Math.max(100, ackWaitMs / 3))
     this.#extender.unref()
@@ -155,7 +162,8 @@ export class JetStreamQueue implements JobQueue {
     const ackWaitMs = options.ackWaitMs ?? 60_000
     const duplicateWindowMs = options.duplicateWindowMs ?? 120_000
     const replicas = options.replicas ?? 1
-    for (const [what, value, min] of [['ackWaitMs', ackWaitMs, 1000], ['duplicateWindowMs', duplicateWindowMs, 1000], ['replicas', replicas, 1]] as const) {
+    const leaseWaitMs = options.leaseWaitMs ?? 0
+    for (const [what, value, min] of [['ackWaitMs', ackWaitMs, 1000], ['duplicateWindowMs', duplicateWindowMs, 1000], ['replicas', replicas, 1], ['leaseWaitMs', leaseWaitMs, 0]] as const) {
       if (!Number.isInteger(value) || value < min) throw new TypeError(`${what} must be a whole number of at least ${min}, not ${value}`)
     }
     const servers = options.servers
@@ -171,7 +179,7 @@ export class JetStreamQueue implements JobQueue {
       await ensureStream(jsm, { ...common, name: `${name}_jobs`, subjects: [`${name}.jobs.>`], retention: RetentionPolicy.Workqueue, duplicate_window: nanos(duplicateWindowMs) })
       await ensureStream(jsm, { ...common, name: `${name}_failed`, subjects: [`${name}.failed.>`], retention: RetentionPolicy.Limits })
       const consumer = await ensureWorkersConsumer(jsm, `${name}_jobs`, `${name}_workers`, ackWaitMs)
-      return new JetStreamQueue(nc, jsm, name, Math.round(consumer.ackWaitNs / NS_PER_MS), options.now ?? Date.now)
+      return new JetStreamQueue(nc, jsm, name, Math.round(consumer.ackWaitNs / NS_PER_MS), leaseWaitMs, options.now ?? Date.now)
     } catch (err) {
       await nc.close()
       throw new Error(`NATS at ${String(servers)} cannot hold queue ${name} (is JetStream enabled?): ${(err as Error).message}`, { cause: err })
@@ -219,7 +227,14 @@ export class JetStreamQueue implements JobQueue {
     const start = performance.now()
     const deadline = start + leaseMs - Math.min(2000, leaseMs / 10)
     const jobs: LeasedJob[] = []
-    for (const msg of await pull(this.#nc, this.#jobsStream, `${this.#name}_workers`, max)) {
+    const consumer = `${this.#name}_workers`
+    let msgs = await pull(this.#nc, this.#jobsStream, consumer, max)
+    if (msgs.length === 0 && this.#leaseWaitMs > 0) {
+      // Wait for one job, then take whatever else has come with it.
+      msgs = await pull(this.#nc, this.#jobsStream, consumer, 1, this.#leaseWaitMs)
+      if (msgs.length > 0 && max > 1) msgs.push(...(await pull(this.#nc, this.#jobsStream, consumer, max - 1).catch(() => [])))
+    }
+    for (const msg of msgs) {
       const d = parseAckSubject(msg.reply)
       const destinationId = msg.headers?.get(HEADER.destination)
       if (!destinationId) {

@@ -10,6 +10,8 @@ export interface QueueFromUrlOptions {
   now?: () => number
   /** For JetStream: the ack wait of the workers' consumer, if this process creates it (the worker's lease). */
   ackWaitMs?: number
+  /** For JetStream: how long an empty lease waits for a job (see JetStreamQueueOptions.leaseWaitMs). */
+  leaseWaitMs?: number
   /** For SQLite: who checkpoints the log (see SqliteQueueOptions). */
   checkpoints?: 'auto' | 'external'
 }
@@ -83,6 +85,7 @@ export async function queueFromUrl(url: string, options: QueueFromUrlOptions = {
   if (target.kind === 'sqlite') return SqliteQueue.open({ file: target.file, ...(options.now ? { now: options.now } : {}), ...(options.checkpoints ? { checkpoints: options.checkpoints } : {}) })
   return JetStreamQueue.connect({
     ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
+    ...(options.leaseWaitMs === undefined ? {} : { leaseWaitMs: options.leaseWaitMs }),
     ...target.options,
     ...(options.now ? { now: options.now } : {}),
   })
