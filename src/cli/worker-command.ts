@@ -19,7 +19,7 @@ retries, and writes the delivery records. Any worker can deliver for any destina
 every worker within a second. SIGTERM (or Ctrl-C) stops leasing and settles what is held.
 
 Options (flag, then environment variable, then default):
-${SERVICE_HELP}  --rounds <n>             INSERTFN_WORKER_ROUNDS  2   rounds of 250 jobs in flight at once
+${SERVICE_HELP}  --rounds <n>             INSERTFN_WORKER_ROUNDS  2   rounds of 100 jobs in flight at once
   --metrics-port <n>       INSERTFN_METRICS_PORT   (none)  serve Prometheus /metrics on this port
   --host <address>         INSERTFN_HOST        127.0.0.1  where /metrics listens
 

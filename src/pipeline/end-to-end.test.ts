@@ -153,8 +153,10 @@ for (const mode of [embedded(), scaledOut()]) describe(mode.name, () => {
 
     const ingested = await (await fetch(`${server.address}/metrics`)).text()
     assert.match(ingested, new RegExp(`insertfn_events_received_total\\{source="${source.id}"\\} 40`))
+    // Metrics reach the server from the delivery thread every 100 ms, apart from the records: wait for them.
+    const delivered24 = new RegExp(`insertfn_deliveries_total\\{destination="${destination.id}",status="delivered",detail=""\\} 24`)
+    await until('the delivery metrics', async () => delivered24.test(await (await fetch(mode.deliveryMetrics())).text()), 5_000)
     const prometheus = await (await fetch(mode.deliveryMetrics())).text()
-    assert.match(prometheus, new RegExp(`insertfn_deliveries_total\\{destination="${destination.id}",status="delivered",detail=""\\} 24`))
     assert.match(prometheus, new RegExp(`insertfn_deliveries_total\\{destination="${destination.id}",status="failed",detail="Message Rejected"\\} 8`))
     assert.match(prometheus, /insertfn_queue_depth 0/)
   })

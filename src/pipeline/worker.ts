@@ -119,7 +119,7 @@ export interface WorkerDeps {
   options?: Partial<WorkerOptions>
 }
 
-const DEFAULTS: WorkerOptions = { batchSize: 250, concurrentRounds: 2, leaseMs: 60_000, retryWindowMs: 4 * 3600_000, idleMs: 50, dedupeWindowMs: 24 * 3600_000, dedupeEntries: 500_000, configTtlMs: 1000 }
+const DEFAULTS: WorkerOptions = { batchSize: 100, concurrentRounds: 2, leaseMs: 60_000, retryWindowMs: 4 * 3600_000, idleMs: 50, dedupeWindowMs: 24 * 3600_000, dedupeEntries: 500_000, configTtlMs: 1000 }
 
 export class Worker {
   readonly #deps: WorkerDeps
