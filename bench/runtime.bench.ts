@@ -30,6 +30,10 @@ const jitsuContext = jitsuIsolate.createContextSync()
 jitsuIsolate.compileScriptSync(`${CODE}; globalThis.apply = async (json, s) => JSON.stringify(await onTrack(JSON.parse(json), s))`).runSync(jitsuContext)
 const jitsuApply = jitsuContext.global.getSync('apply', { reference: true }) as ivm.Reference<(json: string, s: unknown) => Promise<string>>
 
+// The pipeline holds each event as JSON text (queued) and sends text (to the webhook): (f) starts from that.
+const texts = events.map((e) => JSON.stringify(e))
+const settingsJson = JSON.stringify(settings)
+
 const variants: Record<string, () => Promise<void>> = {
   '(a) direct call on a JSON copy, no sandbox': async () => {
     {
@@ -51,6 +55,14 @@ const variants: Record<string, () => Promise<void>> = {
     {
       const b = await warm.invokeBatch(events, settings)
       for (const r of b.results) check(r.outcome === 'forwarded' && (r.event!.properties as Record<string, unknown>).enriched === true)
+    }
+  },
+  '(f) runtime.invokeText, one event at a time, JSON text in and out (as the pipeline holds events)': async () => {
+    {
+      for (const json of texts) {
+        const r = await warm.invokeText(json, settingsJson)
+        check(r.outcome === 'forwarded' && r.eventJson!.includes('"enriched":true'))
+      }
     }
   },
   '(d) fresh isolate per batch of 200 (RudderStack default)': async () => {
