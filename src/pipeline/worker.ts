@@ -10,7 +10,7 @@ import type { FilterStore } from '../store/filter-store.js'
 import { NotFoundError, type FunctionStore } from '../store/function-store.js'
 import type { DeliveryResult, WebhookSettings } from '../destinations/webhook.js'
 import { createBackoff } from './backoff.js'
-import { routedTo } from './integrations.js'
+import { QueuedEvent } from './queued-event.js'
 import { RecentDeliveries } from './recent-deliveries.js'
 
 export type DeliveryOutcome =
@@ -151,15 +151,10 @@ export class Worker {
     const jobs = await this.#deps.queue.lease(this.#options.batchSize, this.#options.leaseMs)
     // Jobs of one event for one destination (a resent messageId) run one after another, so the second
     // sees the first delivered; everything else runs at once.
-    const groups = new Map<string, [LeasedJob, Record<string, unknown> | undefined][]>()
+    const groups = new Map<string, [LeasedJob, QueuedEvent | undefined][]>()
     for (const job of jobs) {
-      let event: Record<string, unknown> | undefined
-      try {
-        event = JSON.parse(job.payload) as Record<string, unknown>
-      } catch {
-        event = undefined
-      }
-      const key = `${job.destinationId}\u0000${typeof event?.messageId === 'string' ? event.messageId : job.id}`
+      const event = QueuedEvent.read(job.payload)
+      const key = `${job.destinationId}\u0000${event?.messageId ?? job.id}`
       const group = groups.get(key)
       if (group === undefined) groups.set(key, [[job, event]])
       else group.push([job, event])
@@ -216,9 +211,9 @@ export class Worker {
     if (at >= this.#now() - this.#options.dedupeWindowMs) this.#recent.remember(destinationId, messageId, at)
   }
 
-  async #process(job: LeasedJob, event: Record<string, unknown> | undefined): Promise<void> {
-    if (event === undefined || typeof event !== 'object' || event === null) {
-      return this.#settle(job, {}, { status: 'failed', category: 'Bad Request', reason: 'the queued event is not a JSON object' })
+  async #process(job: LeasedJob, event: QueuedEvent | undefined): Promise<void> {
+    if (event === undefined) {
+      return this.#settle(job, undefined, { status: 'failed', category: 'Bad Request', reason: 'the queued event is not a JSON object' })
     }
     const context: JobContext = { secrets: [] }
     let outcome: DeliveryOutcome
@@ -274,23 +269,26 @@ export class Worker {
     return { destination, filters: await filters.compiled(destination.id), opened, secrets, ...(instance === undefined ? {} : { instance }) }
   }
 
-  async #deliver(job: LeasedJob, input: Record<string, unknown>, context: JobContext): Promise<DeliveryOutcome> {
+  async #deliver(job: LeasedJob, queued: QueuedEvent, context: JobContext): Promise<DeliveryOutcome> {
     const setup = await this.#setup(job.destinationId)
     if (setup === undefined) return { status: 'filtered', by: 'destination gone', detail: 'the destination was deleted' }
     const { destination } = setup
     context.secrets.push(...setup.secrets)
     if (!destination.enabled) return { status: 'filtered', by: 'destination gone', detail: 'the destination is disabled' }
-    if (!routedTo(input, destination.name)) return { status: 'filtered', by: 'integrations' }
-    if (this.#duplicate(destination.id, input.messageId)) {
-      return { status: 'filtered', by: 'duplicate', detail: `messageId ${String(input.messageId)} was delivered to this destination within the dedupe window` }
+    if (!queued.routedTo(destination.name)) return { status: 'filtered', by: 'integrations' }
+    if (this.#duplicate(destination.id, queued.messageId)) {
+      return { status: 'filtered', by: 'duplicate', detail: `messageId ${String(queued.messageId)} was delivered to this destination within the dedupe window` }
     }
 
-    const filtered = applyFilters(setup.filters, input)
-    if (!filtered.kept) return { status: 'filtered', by: 'filter', detail: `${filtered.by}: ${filtered.reason}${filtered.detail ? ` (${filtered.detail})` : ''}` }
-    const event = filtered.event
     // The event travels as JSON text: the queued text while nothing changed it, so that neither the sandbox
     // nor the webhook needs it encoded again.
-    let body = event === input ? job.payload : JSON.stringify(event)
+    let body = queued.text
+    if (setup.filters.length > 0) {
+      const input = queued.object
+      const filtered = applyFilters(setup.filters, input)
+      if (!filtered.kept) return { status: 'filtered', by: 'filter', detail: `${filtered.by}: ${filtered.reason}${filtered.detail ? ` (${filtered.detail})` : ''}` }
+      if (filtered.event !== input) body = JSON.stringify(filtered.event)
+    }
 
     const instance = setup.instance
     if (instance !== undefined) {
@@ -358,8 +356,8 @@ export class Worker {
     return fn
   }
 
-  #duplicate(destinationId: string, messageId: unknown): boolean {
-    if (typeof messageId !== 'string' || messageId === '') return false
+  #duplicate(destinationId: string, messageId: string | undefined): boolean {
+    if (messageId === undefined || messageId === '') return false
     const seen = this.#recent.at(destinationId, messageId)
     return seen !== undefined && seen >= this.#now() - this.#options.dedupeWindowMs
   }
@@ -371,17 +369,18 @@ export class Worker {
     return { status: 'retrying', at: now + delay, reason }
   }
 
-  async #settle(job: LeasedJob, event: Record<string, unknown>, outcome: DeliveryOutcome, trace?: Trace, functionMs?: number): Promise<void> {
+  async #settle(job: LeasedJob, event: QueuedEvent | undefined, outcome: DeliveryOutcome, trace?: Trace, functionMs?: number): Promise<void> {
+    const messageId = event?.messageId
     const q = this.#deps.queue
     try {
       if (outcome.status === 'retrying') await q.retryAt(job, outcome.at, outcome.reason)
       else if (outcome.status === 'failed') await q.fail(job, `${outcome.category}: ${outcome.reason}`)
       else await q.ack(job)
-      if (outcome.status === 'delivered' && typeof event.messageId === 'string') this.#recent.remember(job.destinationId, event.messageId, this.#now())
+      if (outcome.status === 'delivered' && messageId !== undefined) this.#recent.remember(job.destinationId, messageId, this.#now())
     } catch {
       // The lease was lost (it expired and another worker has the job): that worker reports it.
       return
     }
-    this.#deps.report?.({ jobId: job.id, destinationId: job.destinationId, messageId: String(event.messageId ?? ''), attempt: job.attempts, outcome, event: job.payload, ...(trace === undefined ? {} : { trace }), ...(functionMs === undefined ? {} : { functionMs }) })
+    this.#deps.report?.({ jobId: job.id, destinationId: job.destinationId, messageId: messageId ?? '', attempt: job.attempts, outcome, event: job.payload, ...(trace === undefined ? {} : { trace }), ...(functionMs === undefined ? {} : { functionMs }) })
   }
 }

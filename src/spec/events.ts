@@ -94,8 +94,9 @@ export function eventStamper(options: StampOptions): (raw: unknown, index?: numb
     if (type === 'group' && !isId(raw.groupId)) return { problem: { ...at, field: 'groupId', message: 'a group call needs a groupId' } }
     if (type === 'alias' && !isId(raw.previousId)) return { problem: { ...at, field: 'previousId', message: 'an alias call needs a previousId' } }
 
-    // The event as sent stays as it was (its size is measured below); the stamped one is a shallow copy.
-    const event: Record<string, unknown> = { ...raw, type }
+    // The event as sent stays as it was (its size is measured below); the stamped one is a shallow copy,
+    // with messageId its first key: the worker reads it off the front of the text (pipeline/queued-event.ts).
+    const event: Record<string, unknown> = { messageId: undefined, ...raw, type }
     // Deleting a key would turn the copy into a slow dictionary-mode object; JSON leaves undefined out.
     if ('writeKey' in event) event.writeKey = undefined
     event.messageId = typeof raw.messageId === 'string' && raw.messageId !== '' && raw.messageId.length <= MAX_MESSAGE_ID ? raw.messageId : `api-${randomUUID()}`
