@@ -229,6 +229,8 @@ export class Worker {
 
   #keepTrace(context: JobContext, r: Pick<InvocationResult, 'durationMs' | 'logs' | 'requests'>): void {
     context.functionMs = (context.functionMs ?? 0) + r.durationMs
+    // Most functions neither log nor fetch: their events carry no trace at all.
+    if (r.logs.length === 0 && r.requests.length === 0) return
     context.trace = { logs: [...(context.trace?.logs ?? []), ...r.logs], requests: [...(context.trace?.requests ?? []), ...r.requests] }
   }
 
