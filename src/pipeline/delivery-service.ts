@@ -54,7 +54,10 @@ export interface DeliveryExtras {
 /** How long a worker's empty lease waits for a job on a queue server, ms. */
 const LEASE_WAIT_MS = 500
 
-/** How often a worker reads what other workers delivered, ms: a repeat reaching two workers this close together can be delivered twice. */
+/**
+ * How often a worker reads what other workers delivered, ms: a repeat that reaches two workers closer
+ * together than this can be delivered twice.
+ */
 const FOLLOW_MS = 500
 
 /**

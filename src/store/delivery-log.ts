@@ -144,11 +144,10 @@ export class DeliveryLog {
       reason: r.reason?.slice(0, 2000) ?? null, attempt: r.attempt, at: r.at.toISOString(),
       event: r.event === undefined ? null : r.event.slice(0, this.#maxEventBytes), trace: r.trace === undefined ? null : JSON.stringify(r.trace),
     }))
-    const deliveries = delivered
     const prune = Date.now() - this.#prunedAt >= this.#pruneEveryMs
     await this.#db.transaction().execute(async (tx) => {
       for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await tx.insertInto('delivery_events').values(rows.slice(i, i + ROWS_PER_INSERT)).execute()
-      for (let i = 0; i < deliveries.length; i += ROWS_PER_INSERT) await tx.insertInto('delivered_log').values(deliveries.slice(i, i + ROWS_PER_INSERT)).execute()
+      for (let i = 0; i < delivered.length; i += ROWS_PER_INSERT) await tx.insertInto('delivered_log').values(delivered.slice(i, i + ROWS_PER_INSERT)).execute()
       for (const c of counts.values()) {
         await tx
           .insertInto('delivery_counts')
