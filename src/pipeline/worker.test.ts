@@ -233,6 +233,23 @@ describe('delivery worker', () => {
     await fresh.stop()
   })
 
+  it('a resend leased in another round while the first is still being delivered waits for it, and is not delivered again', async () => {
+    const d = await destination()
+    const oneAtATime = new Worker({ queue, connections, filters, functions, runtime, now: clock.now, report: (r) => reports.push(r), options: { batchSize: 1 },
+      // A slow destination: the second round leases the resend while the first delivery is on its way.
+      deliverWebhook: async (settings, body, now) => {
+        await new Promise((r) => setTimeout(r, 50))
+        return webhook.deliver(settings, body, now)
+      },
+    })
+    const event = JSON.stringify({ type: 'track', event: 'E', userId: 'u', messageId: 'sent-twice-at-once' })
+    await queue.enqueue([{ destinationId: d.id, payload: event }, { destinationId: d.id, payload: event }])
+    assert.deepEqual(await Promise.all([oneAtATime.runOnce(), oneAtATime.runOnce()]), [1, 1], 'two rounds, one job each')
+    assert.deepEqual(outcomes().sort(), ['delivered', 'filtered:duplicate'])
+    assert.equal(received.length, 1)
+    await oneAtATime.stop()
+  })
+
   it('with batchSize above 1, sends JSON arrays of up to that many events, and settles each job by its request', async () => {
     const d = await destination('Batched', 3)
     await send(d.id, ...Array.from({ length: 7 }, (_, i) => ({ properties: { n: i } })))

@@ -132,6 +132,8 @@ export class Worker {
   readonly #setups = new Map<string, { at: number; setup: Promise<DestinationSetup | undefined> }>()
   /** Webhook batches being filled, per destination: bodies, and the jobs waiting on the request. */
   readonly #batches = new Map<string, { settings: WebhookSettings; bodies: string[]; waiters: ((r: DeliveryResult) => void)[] }>()
+  /** Destination + messageId of the jobs being run, to the end of the latest of them. */
+  readonly #inFlight = new Map<string, Promise<void>>()
   /** What was delivered lately, by this worker and (through remember()) by others. */
   readonly #recent: RecentDeliveries
   #running = false
@@ -150,19 +152,7 @@ export class Worker {
   /** Leases one round of jobs and settles them all. Returns how many there were. */
   async runOnce(): Promise<number> {
     const jobs = await this.#deps.queue.lease(this.#options.batchSize, this.#options.leaseMs)
-    // Jobs of one event for one destination (a resent messageId) run one after another, so the second
-    // sees the first delivered; everything else runs at once.
-    const groups = new Map<string, [LeasedJob, QueuedEvent | undefined][]>()
-    for (const job of jobs) {
-      const event = QueuedEvent.read(job.payload)
-      const key = `${job.destinationId}\u0000${event?.messageId ?? job.id}`
-      const group = groups.get(key)
-      if (group === undefined) groups.set(key, [[job, event]])
-      else group.push([job, event])
-    }
-    await Promise.all([...groups.values()].map(async (group) => {
-      for (const [job, event] of group) await this.#process(job, event)
-    }))
+    await Promise.all(jobs.map((job) => this.#process(job, QueuedEvent.read(job.payload))))
     return jobs.length
   }
 
@@ -212,10 +202,30 @@ export class Worker {
     if (at >= this.#now() - this.#options.dedupeWindowMs) this.#recent.remember(destinationId, messageId, at)
   }
 
+  /**
+   * Jobs of one event for one destination (a client's resend) run one after another, in one round or in
+   * rounds in flight together, so the later one sees the earlier delivered; everything else runs at once.
+   */
   async #process(job: LeasedJob, event: QueuedEvent | undefined): Promise<void> {
     if (event === undefined) {
       return this.#settle(job, undefined, { status: 'failed', category: 'Bad Request', reason: 'the queued event is not a JSON object' })
     }
+    if (event.messageId === undefined) return this.#run(job, event)
+    const key = `${job.destinationId}\u0000${event.messageId}`
+    const earlier = this.#inFlight.get(key)
+    let done!: () => void
+    const mine = new Promise<void>((resolve) => (done = resolve))
+    this.#inFlight.set(key, mine)
+    try {
+      if (earlier !== undefined) await earlier
+      await this.#run(job, event)
+    } finally {
+      done()
+      if (this.#inFlight.get(key) === mine) this.#inFlight.delete(key)
+    }
+  }
+
+  async #run(job: LeasedJob, event: QueuedEvent): Promise<void> {
     const context: JobContext = { secrets: [] }
     let outcome: DeliveryOutcome
     try {
