@@ -28,6 +28,9 @@ describe('Segment events on receipt', () => {
     assert.equal(e.originalTimestamp, '2026-11-27T07:00:12.000Z')
     assert.equal(e.timestamp, '2026-11-27T07:00:07.000Z')
     assert.equal(ok({ userId: 'u', event: 'E' }, { type: 'track' }).timestamp, receivedAt.toISOString())
+    // An item's sentAt of null is no sentAt: the batch's is used.
+    const late = ok({ userId: 'u', event: 'E', timestamp: '2026-11-27T07:00:12.000Z', sentAt: null }, { type: 'track', sentAt: '2026-11-27T07:00:15.000Z' })
+    assert.equal(late.timestamp, '2026-11-27T07:00:07.000Z')
   })
 
   it("merges a batch's context and integrations into each item, the item's own keys winning", () => {

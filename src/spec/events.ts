@@ -105,7 +105,7 @@ export function eventStamper(options: StampOptions): (raw: unknown, index?: numb
     if (options.batchContext !== undefined) event.context = { ...options.batchContext, ...(isObject(raw.context) ? raw.context : {}) }
     if (options.batchIntegrations !== undefined) event.integrations = { ...options.batchIntegrations, ...(isObject(raw.integrations) ? raw.integrations : {}) }
     // Clock skew: the device's clock may be off, so the event time is shifted by (receivedAt - sentAt).
-    const sentAt = raw.sentAt === undefined ? batchSentAt : time(raw.sentAt)
+    const sentAt = raw.sentAt === undefined || raw.sentAt === null ? batchSentAt : time(raw.sentAt)
     const original = time(raw.originalTimestamp ?? raw.timestamp)
     if (original !== undefined) event.originalTimestamp = original.iso
     if (sentAt !== undefined) event.sentAt = sentAt.iso
