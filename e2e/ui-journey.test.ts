@@ -257,6 +257,11 @@ it('a new user goes from sign-in to watching events delivered', { timeout: 120_0
   // The audit trail names who did each of these changes.
   await page.getByRole('link', { name: 'Audit trail' }).click()
   await page.getByRole('cell', { name: 'Enrich orders' }).first().waitFor()
+  // A row opens to show the resource before and after the change.
+  const firstChange = page.locator('table tbody tr').first().getByRole('button')
+  await firstChange.click()
+  assert.equal(await firstChange.getAttribute('aria-expanded'), 'true')
+  await page.locator('tr.expanded').getByRole('heading', { name: 'After' }).waitFor()
   await shot('audit-trail')
 
   assert.deepEqual(errors, [], 'no console errors in the journey')

@@ -1,6 +1,6 @@
 // Small building blocks every screen uses: labelled fields, errors shown where the user acted, a
 // confirmation dialog, copy buttons, status badges.
-import { useEffect, useRef, useState, type ReactNode } from 'react'
+import { Fragment, useEffect, useRef, useState, type ReactNode } from 'react'
 import { ApiProblem } from '../api'
 
 /** Words for a person: the server's message, or what went wrong in the browser. */
@@ -117,4 +117,28 @@ export function formatTime(iso: string): string {
 
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>
+}
+
+/**
+ * A table row whose first cell is a button that opens a row of detail below it, across all `columns`.
+ * The caller keeps which row is open.
+ */
+export function ExpandableRow({ label, open, onToggle, columns, detail, children }: { label: ReactNode; open: boolean; onToggle: () => void; columns: number; detail: ReactNode; children: ReactNode }) {
+  return (
+    <Fragment>
+      <tr>
+        <td>
+          <button type="button" className="link" aria-expanded={open} onClick={onToggle}>
+            {label}
+          </button>
+        </td>
+        {children}
+      </tr>
+      {open ? (
+        <tr className="expanded">
+          <td colSpan={columns}>{detail}</td>
+        </tr>
+      ) : null}
+    </Fragment>
+  )
 }

@@ -1,6 +1,6 @@
 // Who changed what, and when.
-import { Fragment, useState } from 'react'
-import { Empty, ErrorNote, formatTime, useLoad } from '../components/ui'
+import { useState } from 'react'
+import { Empty, ErrorNote, ExpandableRow, formatTime, useLoad } from '../components/ui'
 import { pretty } from '../editor/sample-events'
 import { useSession } from '../session'
 
@@ -25,36 +25,31 @@ export default function AuditTrail() {
           </thead>
           <tbody>
             {data.map((e) => (
-              <Fragment key={e.id}>
-                <tr>
-                  <td>
-                    <button type="button" className="link" aria-expanded={open === e.id} onClick={() => setOpen(open === e.id ? undefined : e.id)}>
-                      {formatTime(e.timestamp)}
-                    </button>
-                  </td>
-                  <td>{e.actor}</td>
-                  <td>{e.type}</td>
-                  <td>
-                    {e.resourceName} <span className="muted mono small-text">{e.resourceId}</span>
-                  </td>
-                </tr>
-                {open === e.id ? (
-                  <tr className="expanded">
-                    <td colSpan={4}>
-                      <div className="row top">
-                        <div className="grow">
-                          <h4>Before</h4>
-                          <pre>{pretty(e.before)}</pre>
-                        </div>
-                        <div className="grow">
-                          <h4>After</h4>
-                          <pre>{pretty(e.after)}</pre>
-                        </div>
-                      </div>
-                    </td>
-                  </tr>
-                ) : null}
-              </Fragment>
+              <ExpandableRow
+                key={e.id}
+                label={formatTime(e.timestamp)}
+                open={open === e.id}
+                onToggle={() => setOpen(open === e.id ? undefined : e.id)}
+                columns={4}
+                detail={
+                  <div className="row top">
+                    <div className="grow">
+                      <h4>Before</h4>
+                      <pre>{pretty(e.before)}</pre>
+                    </div>
+                    <div className="grow">
+                      <h4>After</h4>
+                      <pre>{pretty(e.after)}</pre>
+                    </div>
+                  </div>
+                }
+              >
+                <td>{e.actor}</td>
+                <td>{e.type}</td>
+                <td>
+                  {e.resourceName} <span className="muted mono small-text">{e.resourceId}</span>
+                </td>
+              </ExpandableRow>
             ))}
           </tbody>
         </table>

@@ -1,9 +1,9 @@
 // Event delivery for one destination: the chart over a chosen range, totals, recent failures that open to
 // their event, error, logs and requests, and Replay. Refreshes every few seconds while open.
-import { Fragment, useEffect, useState } from 'react'
+import { useEffect, useState } from 'react'
 import type { DeliveryRecord } from '../api'
 import { DeliveryChart } from '../components/DeliveryChart'
-import { Badge, ConfirmDialog, Empty, ErrorNote, formatTime, useAction, useLoad } from '../components/ui'
+import { Badge, ConfirmDialog, Empty, ErrorNote, ExpandableRow, formatTime, useAction, useLoad } from '../components/ui'
 import { pretty } from '../editor/sample-events'
 import { useSession } from '../session'
 import { LogList, RequestsTable } from '../components/Trace'
@@ -96,26 +96,12 @@ export function DeliveryPanel({ destinationId }: { destinationId: string }) {
           </thead>
           <tbody>
             {data.failures.map((r) => (
-              <Fragment key={r.id}>
-                <tr>
-                  <td>
-                    <button type="button" className="link" aria-expanded={open === r.id} onClick={() => setOpen(open === r.id ? undefined : r.id)}>
-                      {formatTime(r.at)}
-                    </button>
-                  </td>
-                  <td>{r.status === 'failed' ? <Badge tone="bad">failed</Badge> : <Badge tone="warn">retrying</Badge>}</td>
-                  <td>{r.detail}</td>
-                  <td className="break">{r.reason}</td>
-                  <td>{r.attempt}</td>
-                </tr>
-                {open === r.id ? (
-                  <tr className="expanded">
-                    <td colSpan={5}>
-                      <FailureDetail record={r} />
-                    </td>
-                  </tr>
-                ) : null}
-              </Fragment>
+              <ExpandableRow key={r.id} label={formatTime(r.at)} open={open === r.id} onToggle={() => setOpen(open === r.id ? undefined : r.id)} columns={5} detail={<FailureDetail record={r} />}>
+                <td>{r.status === 'failed' ? <Badge tone="bad">failed</Badge> : <Badge tone="warn">retrying</Badge>}</td>
+                <td>{r.detail}</td>
+                <td className="break">{r.reason}</td>
+                <td>{r.attempt}</td>
+              </ExpandableRow>
             ))}
           </tbody>
         </table>
