@@ -7,17 +7,9 @@ import { ConflictError } from './invalid-input.js'
 import type { Kysely, Transaction } from 'kysely'
 import type { Database, FunctionRow, VersionRow } from './schema.js'
 
-export type ResourceType = 'INSERT_DESTINATION' | 'DESTINATION'
-export type SettingType = 'STRING' | 'BOOLEAN' | 'ARRAY' | 'TEXT_MAP'
+import type { FunctionSetting, ResourceType } from './function-types.js'
 
-export interface FunctionSetting {
-  name: string
-  label: string
-  description: string
-  type: SettingType
-  required: boolean
-  sensitive: boolean
-}
+export type { FunctionSetting, ResourceType, SettingType } from './function-types.js'
 
 export interface VersionRecord {
   id: string

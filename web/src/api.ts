@@ -4,23 +4,15 @@
 // What a test run returns is the runtime's own result, as JSON (type-only: nothing of the runtime reaches the bundle).
 import type { ErrorInfo, InvocationResult, LogLine, RequestRecord } from '../../src/runtime/result'
 export type { ErrorInfo, InvocationResult, LogLine, RequestRecord }
+// A function's kind and settings are the store's own shapes, from a module with no imports.
+import type { FunctionSetting, ResourceType, SettingType } from '../../src/store/function-types'
+export type { FunctionSetting, ResourceType, SettingType }
 
 export type Permission = 'functions:read' | 'functions:write' | 'functions:deploy' | 'sources:read' | 'sources:write' | 'audit:read'
-export type ResourceType = 'INSERT_DESTINATION' | 'DESTINATION'
-export type SettingType = 'STRING' | 'BOOLEAN' | 'ARRAY' | 'TEXT_MAP'
 
 export interface Me {
   token: { id: string; name: string; roles: string[] }
   permissions: Permission[]
-}
-
-export interface FunctionSetting {
-  name: string
-  label: string
-  description: string
-  type: SettingType
-  required: boolean
-  sensitive: boolean
 }
 
 export interface FunctionSummary {
