@@ -65,6 +65,12 @@ const variants: Record<string, () => Promise<void>> = {
       }
     }
   },
+  '(g) runtime.invokeText, 200 calls at once (as a worker round makes them: they share one run)': async () => {
+    {
+      const rs = await Promise.all(texts.map((json) => warm.invokeText(json, settingsJson)))
+      for (const r of rs) check(r.outcome === 'forwarded' && r.eventJson!.includes('"enriched":true'))
+    }
+  },
   '(d) fresh isolate per batch of 200 (RudderStack default)': async () => {
     {
       const fn = await runtime.load(CODE, { name: 'fresh' })

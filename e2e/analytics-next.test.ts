@@ -64,7 +64,9 @@ before(async () => {
   // localhost, not 127.0.0.1: a different host as well as a different port from the API.
   pageOrigin = `http://localhost:${(pageServer.address() as AddressInfo).port}`
 
-  ;[insertfn, receiver, browser] = await Promise.all([startInsertfn(), startWebhookReceiver(), launchChromium()])
+  // The browser first: if it cannot start, no server is left running to keep the test process alive.
+  browser = await launchChromium()
+  ;[insertfn, receiver] = await Promise.all([startInsertfn(), startWebhookReceiver()])
   const source = (await insertfn.api<{ source: { id: string; writeKeys: string[] } }>('POST', '/sources', { slug: 'shop-web', enabled: true, metadataId: 'javascript' })).source
   writeKey = source.writeKeys[0]!
   await insertfn.api('POST', '/destinations', { sourceId: source.id, metadataId: 'webhook', name: 'Site events', settings: { url: receiver.url } })

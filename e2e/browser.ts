@@ -1,7 +1,7 @@
 // The one place that launches Debian's Chromium for the browser suites. The network here is closed, so
 // every background service Chromium would call home to is switched off; without that it stalls and fails
 // connections that have nothing to do with the page under test.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
@@ -16,6 +16,9 @@ export interface LaunchedBrowser {
 }
 
 export async function launchChromium(): Promise<LaunchedBrowser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM}: run \`bash scripts/services.sh\` (npm test and .ci/run do), or point INSERTFN_CHROMIUM at one`)
+  }
   const profile = mkdtempSync(join(tmpdir(), 'insertfn-chromium-'))
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

@@ -42,7 +42,9 @@ async function shot(name: string): Promise<void> {
 
 before(async () => {
   for (const f of readdirSync(shots)) if (/^\d\d-.*\.png$/.test(f)) rmSync(join(shots, f))
-  ;[insertfn, receiver, browser] = await Promise.all([startInsertfn(), startWebhookReceiver(), launchChromium()])
+  // The browser first: if it cannot start, no server is left running to keep the test process alive.
+  browser = await launchChromium()
+  ;[insertfn, receiver] = await Promise.all([startInsertfn(), startWebhookReceiver()])
   ;({ page, errors } = await browser.newPage())
 })
 

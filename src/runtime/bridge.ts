@@ -94,10 +94,16 @@ export interface SandboxEntries {
   fire(invocationId: number, timerId: number): boolean
   /** Abandons an invocation (its deadline passed); returns the items of a per-event batch finished so far. */
   end(invocationId: number): string | undefined
+  /** Runs single events (JSON text, with their settings) as invocations base, base + 1, ..., one after another. */
+  invokeEach(base: number, kind: FunctionKind, inputsJson: string[], settingsJson: string[]): void
+  /** Right after invokeEach: the items (as `done` would carry them) and logs of the events that finished, and how many started. */
+  collect(base: number): { items: string[]; logs: (LogLine[] | null)[]; started: number } | undefined
 }
 
 /** Facts the host tells the sandbox at boot. */
 export interface BootInfo {
   maxLogBytes: number
   maxResultBytes: number
+  /** A run of single events (invokeEach) starts no event after it has taken this long, ms. */
+  runSliceMs: number
 }

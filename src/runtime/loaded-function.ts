@@ -8,15 +8,24 @@ import type { ResolvedOptions, HostFetch } from './options.js'
 import { hostError } from './outcomes.js'
 import { parseSandboxPayload, parseSandboxText, toBatchResult, toEventResult, toTextResult, type ParsedPayload } from './payload.js'
 import type { BatchResult, ErrorInfo, InvocationResult, RequestRecord, TextInvocationResult } from './result.js'
-import { SandboxIsolate, isFault, type SandboxFault } from './sandbox-isolate.js'
+import { SandboxIsolate, isFault, type RunProgress, type SandboxFault } from './sandbox-isolate.js'
 
 const MAX_TIMERS_PER_INVOCATION = 1000
 /** Budget for the small entries the host makes on its own behalf (abandoning an invocation). */
 const HOUSEKEEPING_MS = 100
+/** Events handed to the sandbox in one entry, at most. */
+const MAX_RUN = 256
+
+/** An invokeText call waiting for the next run. `alone`: it must run in a run of its own (after a fault). */
+interface TextCall {
+  eventJson: string
+  settingsJson: string
+  resolve: (r: TextInvocationResult) => void
+  alone?: boolean
+}
 
 /** Host-side state of one invocation. Allocations are lazy: most invocations never fetch or set a timer. */
 class Invocation {
-  readonly startedAt = performance.now()
   readonly deadlineAt: number
   readonly requests: RequestRecord[] = []
   timersStarted = 0
@@ -38,6 +47,7 @@ class Invocation {
     readonly generation: number,
     /** The event came, and a forwarded event goes back, as JSON text (invokeText). */
     readonly text = false,
+    readonly startedAt = performance.now(),
   ) {
     this.deadlineAt = this.startedAt + timeoutMs
   }
@@ -97,6 +107,10 @@ export class LoadedFunction {
   #disposed = false
   /** Set while loading: host calls made then belong to no invocation. */
   #loading = false
+  /** invokeText calls made since the last run: they go into the sandbox together. */
+  #textCalls: TextCall[] = []
+  /** Events the next run may take (see #runTextCalls). */
+  #runLimit = MAX_RUN
 
   constructor(ctx: FunctionContext) {
     this.#ctx = ctx
@@ -167,7 +181,91 @@ export class LoadedFunction {
   invokeText(eventJson: string, settingsJson: string): Promise<TextInvocationResult> {
     if (typeof eventJson !== 'string' || eventJson.charCodeAt(0) !== 123 /* { */) return Promise.reject(new TypeError('invokeText(eventJson, settingsJson): eventJson must be the JSON text of an event object'))
     if (typeof settingsJson !== 'string' || settingsJson.charCodeAt(0) !== 123) return Promise.reject(new TypeError('invokeText(eventJson, settingsJson): settingsJson must be the JSON text of an object'))
-    return this.#run(false, undefined, undefined, 1, [eventJson, settingsJson]) as Promise<TextInvocationResult>
+    if (this.#disposed) return Promise.reject(new Error(`function ${this.name} was disposed`))
+    // Calls made before this turn's microtasks run out enter the sandbox together, one crossing each way
+    // for all of them instead of one per event; a worker's round reaches here within the same few awaits,
+    // so its jobs make one run. Each is still its own invocation.
+    return new Promise((resolve) => {
+      if (this.#textCalls.length === 0) queueMicrotask(() => this.#runTextCalls())
+      this.#textCalls.push({ eventJson, settingsJson, resolve })
+    })
+  }
+
+  #runTextCalls(): void {
+    while (this.#textCalls.length > 0) {
+      const calls = this.#textCalls
+      let size = 1
+      if (calls[0]!.alone !== true) while (size < this.#runLimit && size < calls.length && calls[size]!.alone !== true) size++
+      const run = calls.slice(0, size)
+      this.#textCalls = calls.slice(size)
+      const rest = this.#runText(run)
+      // A run that stops early (its time slice is used, or an event awaits I/O) hands the rest back, and
+      // they are copied into the sandbox again: so runs shrink to what the function gets through in one,
+      // and grow back when whole runs finish.
+      this.#runLimit = rest.length === 0 ? Math.min(MAX_RUN, this.#runLimit * 2) : Math.max(1, 2 * (run.length - rest.length))
+      if (rest.length > 0) this.#textCalls = [...rest, ...this.#textCalls]
+    }
+  }
+
+  /** One run of single events in the sandbox. Returns the calls it did not start, to run next. */
+  #runText(calls: TextCall[]): TextCall[] {
+    const settleAll = (error: ErrorInfo) => calls.forEach((c) => c.resolve({ outcome: 'error', error, logs: [], requests: [], durationMs: 0 }))
+    if (this.#disposed) {
+      settleAll(hostError('SandboxReset', 'the function was disposed before this invocation started'))
+      return []
+    }
+    let sandbox: SandboxIsolate
+    try {
+      sandbox = this.#sandbox !== undefined && !this.#sandbox.disposed ? this.#sandbox : (this.#sandbox = this.#build())
+    } catch (err) {
+      settleAll(hostError('SandboxReset', `the function could not be reloaded: ${(err as Error).message}`))
+      return []
+    }
+    const { timeoutMs, maxRequestsPerEvent } = this.#ctx.options
+    const startedAt = performance.now()
+    const base = this.#nextId
+    this.#nextId += calls.length
+    const invs = calls.map((c, i) => {
+      const inv = new Invocation(base + i, false, undefined, timeoutMs, maxRequestsPerEvent, this.#generation, true, startedAt)
+      inv.resolve = c.resolve as Invocation['resolve']
+      this.#invocations.set(inv.id, inv)
+      return inv
+    })
+    const fault = sandbox.invokeEach(base, this.kind, calls.map((c) => c.eventJson), calls.map((c) => c.settingsJson), timeoutMs + this.#ctx.boot.runSliceMs + 1)
+    // Asked even after a timeout: the isolate still answers, and says which event was running.
+    const progress = readProgress(sandbox.collect(base, HOUSEKEEPING_MS), calls.length)
+    const finished = isFault(progress) ? 0 : progress.items.length
+    const durationMs = (performance.now() - startedAt) / Math.max(1, finished)
+    for (let i = 0; i < finished; i++) {
+      const p = progress as RunProgress
+      this.#settle(invs[i]!, parseSandboxText(p.items[i]), p.logs[i] ?? undefined, durationMs)
+    }
+    const started = isFault(progress) ? finished : progress.started
+    const unstarted = calls.slice(started)
+    for (const inv of invs.slice(started)) this.#invocations.delete(inv.id)
+    if (fault === undefined && !isFault(progress)) {
+      // One event may still be going, awaiting a request or a timer: it reports through `done`.
+      if (started > finished) {
+        const inv = invs[finished]!
+        inv.deadline = setTimeout(() => this.#expire(inv), inv.remainingMs())
+      }
+      return unstarted
+    }
+    if (!isFault(progress)) {
+      // The event that was running when the run faulted is the culprit; the rest run in the rebuilt sandbox.
+      if (started > finished) this.#fault(fault ?? { kind: 'broken', message: 'the run failed' }, invs[finished]!)
+      else this.#fault(fault ?? { kind: 'broken', message: 'the run failed' })
+      return unstarted
+    }
+    // The sandbox is gone (out of memory, broken) and took with it what had finished: each event of the
+    // run goes again alone, so the next fault names its culprit. A run of one is its own culprit.
+    if (calls.length === 1) {
+      this.#fault(progress, invs[0]!)
+      return []
+    }
+    for (const inv of invs) this.#invocations.delete(inv.id)
+    this.#fault(progress)
+    return calls.map((c) => ({ ...c, alone: true }))
   }
 
   /** Runs a batch through onBatch, or through the single-event handlers when there is no onBatch. */
@@ -179,18 +277,15 @@ export class LoadedFunction {
     return this.#run(true, events, settings, Math.max(1, events.length)) as Promise<BatchResult>
   }
 
-  #run(batch: boolean, input: unknown, settings: unknown, eventCount: number, texts?: [string, string]): Promise<InvocationResult | BatchResult | TextInvocationResult> {
+  #run(batch: boolean, input: unknown, settings: unknown, eventCount: number): Promise<InvocationResult | BatchResult> {
     if (this.#disposed) return Promise.reject(new Error(`function ${this.name} was disposed`))
     let inputJson: string
     let settingsJson: string
-    if (texts !== undefined) [inputJson, settingsJson] = texts
-    else {
-      try {
-        inputJson = JSON.stringify(input)
-        settingsJson = JSON.stringify(settings)
-      } catch (err) {
-        return Promise.reject(new TypeError(`the event and settings must be JSON values: ${(err as Error).message}`))
-      }
+    try {
+      inputJson = JSON.stringify(input)
+      settingsJson = JSON.stringify(settings)
+    } catch (err) {
+      return Promise.reject(new TypeError(`the event and settings must be JSON values: ${(err as Error).message}`))
     }
     let sandbox: SandboxIsolate
     try {
@@ -206,7 +301,6 @@ export class LoadedFunction {
       this.#ctx.options.timeoutMs,
       this.#ctx.options.maxRequestsPerEvent * eventCount,
       this.#generation,
-      texts !== undefined,
     )
     this.#invocations.set(inv.id, inv)
     const fault = sandbox.invoke(inv.id, this.kind, batch, inputJson, settingsJson, this.#ctx.options.timeoutMs)
@@ -220,14 +314,14 @@ export class LoadedFunction {
   }
 
   /** Settles an invocation once: later reports (a late `done`, a fault) are ignored. */
-  #settle(inv: Invocation, payload: ParsedPayload | ErrorInfo, logs: LogLine[] | undefined): void {
+  #settle(inv: Invocation, payload: ParsedPayload | ErrorInfo, logs: LogLine[] | undefined, durationMs?: number): void {
     if (inv.result !== undefined) return
     this.#release(inv)
-    inv.result = this.#result(inv, payload, logs ?? [])
+    inv.result = this.#result(inv, payload, logs ?? [], durationMs)
     inv.resolve?.(inv.result)
   }
 
-  #result(inv: Invocation, payload: ParsedPayload | ErrorInfo, logs: LogLine[]): InvocationResult | BatchResult | TextInvocationResult {
+  #result(inv: Invocation, payload: ParsedPayload | ErrorInfo, logs: LogLine[], durationMs = performance.now() - inv.startedAt): InvocationResult | BatchResult | TextInvocationResult {
     const r = (inv.text
       ? toTextResult(payload, this.#ctx.filename)
       : inv.batch
@@ -235,7 +329,7 @@ export class LoadedFunction {
       : toEventResult(payload, inv.input as Record<string, unknown>, this.#ctx.filename)) as InvocationResult & BatchResult
     r.logs = logs
     r.requests = inv.requests
-    r.durationMs = performance.now() - inv.startedAt
+    r.durationMs = durationMs
     return r
   }
 
@@ -272,7 +366,7 @@ export class LoadedFunction {
    * The isolate is stuck, out of memory or broken: it is disposed and rebuilt on next use. The invocation
    * that was running gets the fault; every other one in flight is told to retry.
    */
-  #fault(fault: SandboxFault, culprit: Invocation): void {
+  #fault(fault: SandboxFault, culprit?: Invocation): void {
     this.#sandbox?.dispose()
     this.#sandbox = undefined
     // Ciphers and keys belonged to the old isolate's objects, which are gone with it.
@@ -284,8 +378,10 @@ export class LoadedFunction {
         : fault.kind === 'memory'
           ? hostError('MemoryLimitExceeded', `the function used more than its ${limit.memoryMb} MB memory limit; its sandbox was rebuilt`)
           : hostError('SandboxReset', `the sandbox failed (${fault.message}); it was rebuilt`)
-    culprit.abort()
-    this.#settle(culprit, own, undefined)
+    if (culprit !== undefined) {
+      culprit.abort()
+      this.#settle(culprit, own, undefined)
+    }
     const reset = hostError('SandboxReset', `the function's sandbox was rebuilt because another invocation ${fault.kind === 'memory' ? 'ran out of memory' : 'was stuck'}; try again`)
     for (const inv of [...this.#invocations.values()]) {
       inv.abort()
@@ -398,11 +494,20 @@ export class LoadedFunction {
       inv.abort()
       this.#settle(inv, reset, undefined)
     }
+    for (const call of this.#textCalls.splice(0)) call.resolve({ outcome: 'error', error: reset, logs: [], requests: [], durationMs: 0 })
     this.#sandbox?.dispose()
     this.#sandbox = undefined
     this.#services.dispose()
     this.#ctx.onDispose(this)
   }
+}
+
+/** collect()'s answer came out of the sandbox: anything but the expected shape is a broken sandbox. */
+function readProgress(value: RunProgress | SandboxFault, size: number): RunProgress | SandboxFault {
+  if (isFault(value)) return value
+  const { items, logs, started } = value
+  const fits = Array.isArray(items) && Array.isArray(logs) && items.length === logs.length && Number.isInteger(started) && started >= items.length && started <= size
+  return fits ? value : { kind: 'broken', message: 'the sandbox reported the progress of a run in an unknown shape' }
 }
 
 function describe(value: unknown): string {

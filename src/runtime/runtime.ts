@@ -5,6 +5,12 @@ import { createDefaultFetch } from './default-fetch.js'
 import { LoadedFunction } from './loaded-function.js'
 import { resolveOptions, type RuntimeOptions, type ResolvedOptions } from './options.js'
 
+/**
+ * A run of single events (LoadedFunction.invokeText) starts no event after it has taken this long, ms: an
+ * entry holds the thread for about this long plus one event, and each event starts with its whole timeout.
+ */
+const RUN_SLICE_MS = 10
+
 export interface LoadOptions {
   /** insert (default): the return value is the event to pass on. destination: it is the result. */
   kind?: FunctionKind
@@ -51,6 +57,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const boot: BootInfo = {
     maxLogBytes: resolved.maxLogBytes,
     maxResultBytes: resolved.maxResultBytes,
+    runSliceMs: RUN_SLICE_MS,
   }
   const loaded = new Set<LoadedFunction>()
   let closed = false

@@ -34,6 +34,13 @@ function compileCached(isolate: ivm.Isolate, code: string, filename: string, key
   return script
 }
 
+/** How far a run of single events got: the items of those finished (in order), their logs, how many started. */
+export interface RunProgress {
+  items: string[]
+  logs: (LogLine[] | null)[]
+  started: number
+}
+
 export type SandboxFault =
   | { kind: 'timeout'; message: string }
   | { kind: 'memory'; message: string }
@@ -78,6 +85,8 @@ export class SandboxIsolate {
   readonly #settle: ivm.Reference<(...a: unknown[]) => void>
   readonly #fire: ivm.Reference<(...a: unknown[]) => boolean>
   readonly #end: ivm.Reference<(...a: unknown[]) => string | undefined>
+  readonly #invokeEach: ivm.Reference<(...a: unknown[]) => void>
+  readonly #collect: ivm.Reference<(...a: unknown[]) => unknown>
 
   /** Builds the isolate and loads the code; throws FunctionLoadError when the code does not load. */
   constructor(setup: SandboxSetup) {
@@ -104,6 +113,8 @@ export class SandboxIsolate {
       this.#settle = entries.getSync('1', { reference: true }) as ivm.Reference<(...a: unknown[]) => void>
       this.#fire = entries.getSync('2', { reference: true }) as ivm.Reference<(...a: unknown[]) => boolean>
       this.#end = entries.getSync('3', { reference: true }) as ivm.Reference<(...a: unknown[]) => string | undefined>
+      this.#invokeEach = entries.getSync('4', { reference: true }) as ivm.Reference<(...a: unknown[]) => void>
+      this.#collect = entries.getSync('5', { reference: true }) as ivm.Reference<(...a: unknown[]) => unknown>
       entries.release()
       boot.release()
     } catch (err) {
@@ -135,6 +146,26 @@ export class SandboxIsolate {
     try {
       this.#invoke.applySync(undefined, [id, kind, batch, inputJson, settingsJson], entryOptions(timeoutMs))
       return undefined
+    } catch (err) {
+      return faultOf(err, this.#isolate)
+    }
+  }
+
+  /** Single events as JSON text, run one after another as invocations base, base + 1, ...; collect() tells how far it got. */
+  invokeEach(base: number, kind: FunctionKind, inputsJson: string[], settingsJson: string[], timeoutMs: number): SandboxFault | undefined {
+    try {
+      this.#invokeEach.applySync(undefined, [base, kind, inputsJson, settingsJson], { ...COPY, timeout: ms(timeoutMs) })
+      return undefined
+    } catch (err) {
+      return faultOf(err, this.#isolate)
+    }
+  }
+
+  /** What an invokeEach run finished and how many of its events it started; it still answers after the run timed out. */
+  collect(base: number, timeoutMs: number): RunProgress | SandboxFault {
+    try {
+      const value = this.#collect.applySync(undefined, [base], { timeout: ms(timeoutMs), result: { copy: true } }) as RunProgress | undefined
+      return value ?? { kind: 'broken', message: `the sandbox knows no run ${base}` }
     } catch (err) {
       return faultOf(err, this.#isolate)
     }

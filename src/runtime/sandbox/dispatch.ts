@@ -42,12 +42,39 @@ interface Invocation extends InvocationState {
   readonly kind: FunctionKind
   /** Items finished so far, for a batch run one event at a time. */
   partial?: (string | null)[]
+  /** The run the event came in (invokeEach), while the run is still collecting what finishes. */
+  run?: Run
 }
+
+/**
+ * Events the host handed over in one entry (invokeEach), each its own invocation. They run one after
+ * another, the next starting when the last one finished, so that what each one logs is its own even
+ * when handlers await; what finishes inside the entry is kept here and collected by the host in one more
+ * entry, instead of one crossing per event each way.
+ */
+interface Run {
+  readonly base: number
+  readonly kind: FunctionKind
+  readonly inputs: string[]
+  readonly settings: string[]
+  readonly startedAt: number
+  /** The next event to start. */
+  next: number
+  /** Items of the events finished while collecting, in order, and what each logged. */
+  readonly items: string[]
+  readonly logs: (LogLine[] | null)[]
+  /** Cleared by collect: from then on an event of the run still going reports through `done` alone. */
+  collecting: boolean
+}
+
+const runs = new Map<number, Run>()
 
 const invocations = new Map<number, Invocation>()
 
 const stringify = JSON.stringify
 const parse = JSON.parse
+// Captured before user code runs, which may replace Date.now.
+const now = Date.now
 const sinkForUnknown: InvocationState = { id: -1, logs: [], logBytes: 0, droppedLogBytes: 0, ended: true }
 
 export function enterInvocation(id: number): void {
@@ -233,7 +260,50 @@ function finish(inv: Invocation, payload: string): void {
   if (inv.droppedLogBytes > 0) {
     inv.logs.push({ level: 'warn', message: `[insertfn] ${inv.droppedLogBytes} more bytes of log output were dropped (limit ${bootInfo().maxLogBytes} bytes per invocation)` })
   }
+  const run = inv.run
+  if (run !== undefined && run.collecting) {
+    run.items.push(payload)
+    run.logs.push(inv.logs.length > 0 ? inv.logs : null)
+    startNext(run)
+    return
+  }
   host().done(inv.id, payload, inv.logs.length > 0 ? inv.logs : undefined)
+}
+
+/**
+ * Host entry: run single events, given as JSON text with their settings, as invocations base, base + 1,
+ * and so on. The host collects the run right after (collect); events the run did not start by then are
+ * the host's to hand over again.
+ */
+export function invokeEach(base: number, kind: FunctionKind, inputs: string[], settings: string[]): void {
+  const run: Run = { base, kind, inputs, settings, startedAt: now(), next: 0, items: [], logs: [], collecting: true }
+  runs.set(base, run)
+  startNext(run)
+}
+
+function startNext(run: Run): void {
+  const i = run.next
+  if (i >= run.inputs.length || (i > 0 && now() - run.startedAt >= bootInfo().runSliceMs)) return
+  run.next++
+  const input: unknown = parse(run.inputs[i]!)
+  const settings: unknown = parse(run.settings[i]!)
+  const inv: Invocation = { id: run.base + i, kind: run.kind, logs: [], logBytes: 0, droppedLogBytes: 0, ended: false, run }
+  invocations.set(inv.id, inv)
+  enter(inv)
+  runOne(inv, input, settings, (item) => finish(inv, item))
+}
+
+/**
+ * Host entry, right after invokeEach (also after it timed out): the items of the events that finished, in
+ * order, what each logged, and how many events were started. An event started and not finished is still
+ * going (it awaits a request or a timer) and will report through `done`.
+ */
+export function collect(base: number): { items: string[]; logs: (LogLine[] | null)[]; started: number } | undefined {
+  const run = runs.get(base)
+  if (run === undefined) return undefined
+  runs.delete(base)
+  run.collecting = false
+  return { items: run.items, logs: run.logs, started: run.next }
 }
 
 /** Host entry: run one event, or a batch, through the handlers. The result arrives through `done`. */

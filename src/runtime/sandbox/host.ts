@@ -11,7 +11,7 @@ export interface InvocationState {
 }
 
 let bridge: HostBridge | undefined
-let info: BootInfo = { maxLogBytes: 4096, maxResultBytes: 262144 }
+let info: BootInfo = { maxLogBytes: 4096, maxResultBytes: 262144, runSliceMs: 10 }
 
 export function attach(host: HostBridge, boot: BootInfo): void {
   bridge = host

@@ -10,7 +10,7 @@ import { sandboxCrypto, CryptoKey } from './crypto.js'
 import { EventNotSupported, InvalidEventPayload, RetryError, ValidationError, DropEvent } from './errors.js'
 import { TextDecoder, TextEncoder, atob, btoa } from './encoding.js'
 import { Headers, Request, Response, fetch } from './fetch.js'
-import { end, enterInvocation, install, invoke } from './dispatch.js'
+import { collect, end, enterInvocation, install, invoke, invokeEach } from './dispatch.js'
 import { detached, attach, enter } from './host.js'
 import * as timers from './timers.js'
 import { URL, URLSearchParams } from './url.js'
@@ -93,8 +93,10 @@ function boot(
       return timers.fireTimer(timerId)
     },
     end,
+    invokeEach,
+    collect,
   }
-  return [entries.invoke, entries.settle, entries.fire, entries.end]
+  return [entries.invoke, entries.settle, entries.fire, entries.end, entries.invokeEach, entries.collect]
 }
 
 Object.defineProperty(g, '__insertfn_boot', { value: boot, writable: true, configurable: true, enumerable: false })
