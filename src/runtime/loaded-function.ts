@@ -253,8 +253,7 @@ export class LoadedFunction {
     }
     if (!isFault(progress)) {
       // The event that was running when the run faulted is the culprit; the rest run in the rebuilt sandbox.
-      if (started > finished) this.#fault(fault ?? { kind: 'broken', message: 'the run failed' }, invs[finished]!)
-      else this.#fault(fault ?? { kind: 'broken', message: 'the run failed' })
+      this.#fault(fault!, started > finished ? invs[finished] : undefined)
       return unstarted
     }
     // The sandbox is gone (out of memory, broken) and took with it what had finished: each event of the
@@ -506,7 +505,8 @@ export class LoadedFunction {
 function readProgress(value: RunProgress | SandboxFault, size: number): RunProgress | SandboxFault {
   if (isFault(value)) return value
   const { items, logs, started } = value
-  const fits = Array.isArray(items) && Array.isArray(logs) && items.length === logs.length && Number.isInteger(started) && started >= items.length && started <= size
+  // Events run one after another, so at most one can have started and not finished.
+  const fits = Array.isArray(items) && Array.isArray(logs) && items.length === logs.length && Number.isInteger(started) && started - items.length <= 1 && started >= items.length && started <= size
   return fits ? value : { kind: 'broken', message: 'the sandbox reported the progress of a run in an unknown shape' }
 }
 

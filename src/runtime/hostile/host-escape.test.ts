@@ -107,6 +107,16 @@ describe('user code gets nothing of the host', () => {
     assert.equal(r.outcome, 'forwarded')
     assert.equal(r.event!.ok, true)
     assert.equal(({} as Record<string, unknown>).hacked, undefined)
+    // Events given as text share a run, whose bookkeeping must not depend on what user code replaced.
+    const texts = await Promise.all([1, 2, 3].map((n) => fn.invokeText(JSON.stringify(testEvent({ event: `e${n}` })), '{}')))
+    assert.deepEqual(texts.map((t) => [t.outcome, JSON.parse(t.eventJson!).ok]), [['forwarded', true], ['forwarded', true], ['forwarded', true]])
+  })
+
+  it('a function that breaks the run bookkeeping only harms its own events, which fail or retry, never hang', async () => {
+    const fn = await testRuntime({ timeoutMs: 300 }).load(`Object.defineProperty(Array.prototype, '0', { set() {}, configurable: true })
+      async function onTrack(e) { return e }`)
+    const results = await Promise.all([1, 2, 3].map((n) => fn.invokeText(JSON.stringify(testEvent({ event: `e${n}` })), '{}')))
+    for (const r of results) assert.ok(r.outcome === 'forwarded' || r.error?.retryable === true, JSON.stringify(r))
   })
 
   it('cannot block the thread on shared memory or compile WebAssembly', async () => {

@@ -262,8 +262,10 @@ function finish(inv: Invocation, payload: string): void {
   }
   const run = inv.run
   if (run !== undefined && run.collecting) {
-    run.items.push(payload)
-    run.logs.push(inv.logs.length > 0 ? inv.logs : null)
+    // Not push: user code may have replaced Array.prototype.push.
+    const k = run.items.length
+    run.items[k] = payload
+    run.logs[k] = inv.logs.length > 0 ? inv.logs : null
     startNext(run)
     return
   }
