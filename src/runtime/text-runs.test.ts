@@ -97,6 +97,15 @@ describe('invokeText runs: events of one turn share an entry into the sandbox', 
     assert.equal((await fn.invokeText(text({ event: 'after' }), '{}')).outcome, 'forwarded')
   })
 
+  it('fails an event whose text is not JSON as InvalidEventPayload, and runs the others of its run', async () => {
+    const fn = await testRuntime().load(`async function onTrack(e) { return e }`)
+    const results = await Promise.all([text({ event: 'a' }), '{"type": "track", oops', text({ event: 'b' })].map((t) => fn.invokeText(t, '{}')))
+    assert.deepEqual(results.map((r) => r.outcome), ['forwarded', 'error', 'forwarded'])
+    assert.deepEqual([results[1]!.error?.name, results[1]!.error?.retryable], ['InvalidEventPayload', false])
+    assert.match(results[1]!.error!.message, /not valid JSON/)
+    assert.equal(fn.rebuilds, 0)
+  })
+
   it('answers calls waiting for a run when the function is disposed, as retryable', async () => {
     const fn = await testRuntime().load(`async function onTrack(e) { return e }`)
     const pending = fn.invokeText(text({}), '{}')

@@ -287,11 +287,19 @@ function startNext(run: Run): void {
   const i = run.next
   if (i >= run.inputs.length || (i > 0 && now() - run.startedAt >= bootInfo().runSliceMs)) return
   run.next++
-  const input: unknown = parse(run.inputs[i]!)
-  const settings: unknown = parse(run.settings[i]!)
   const inv: Invocation = { id: run.base + i, kind: run.kind, logs: [], logBytes: 0, droppedLogBytes: 0, ended: false, run }
   invocations.set(inv.id, inv)
   enter(inv)
+  let input: unknown
+  let settings: unknown
+  try {
+    input = parse(run.inputs[i]!)
+    settings = parse(run.settings[i]!)
+  } catch (err) {
+    // Inside a microtask a throw would only stop the run: the event fails, and the next one starts.
+    finish(inv, itemJson({ o: 'x', err: failure('InvalidEventPayload', `the event or its settings are not valid JSON: ${describeThrown(err).message}`) }))
+    return
+  }
   runOne(inv, input, settings, (item) => finish(inv, item))
 }
 
