@@ -1,5 +1,6 @@
 // Options that `insertfn start` and `insertfn worker` share: where the store and the queue are, the sandbox
-// limits, the lease. Each comes from its flag, then its environment variable, then the default.
+// limits, the lease. Each comes from its flag, then its environment variable, then the config file
+// (config-file.ts), then the default.
 import type { ParseArgsConfig } from 'node:util'
 import { UsageError } from './usage-error.js'
 
@@ -11,7 +12,19 @@ export const SERVICE_FLAGS = {
   memory: { type: 'string' },
   'allow-private-network': { type: 'boolean' },
   lease: { type: 'string' },
+  config: { type: 'string' },
 } as const satisfies ParseArgsConfig['options']
+
+/** The environment variable each shared flag falls back to; a config file's keys are these flags' names. */
+export const SERVICE_ENV = {
+  'data-dir': 'INSERTFN_DATA_DIR',
+  'database-url': 'INSERTFN_DATABASE_URL',
+  'queue-url': 'INSERTFN_QUEUE_URL',
+  timeout: 'INSERTFN_TIMEOUT_MS',
+  memory: 'INSERTFN_MEMORY_MB',
+  'allow-private-network': 'INSERTFN_ALLOW_PRIVATE_NETWORK',
+  lease: 'INSERTFN_LEASE_MS',
+} as const
 
 export const SERVICE_HELP = `  --data-dir <dir>         INSERTFN_DATA_DIR    ./data
   --database-url <url>     INSERTFN_DATABASE_URL  <data-dir>/insertfn.db  the store: a SQLite file, or
@@ -23,6 +36,9 @@ export const SERVICE_HELP = `  --data-dir <dir>         INSERTFN_DATA_DIR    ./d
   --allow-private-network  INSERTFN_ALLOW_PRIVATE_NETWORK=1   let functions reach private addresses
   --lease <ms>             INSERTFN_LEASE_MS    60000  how long a worker holds a job; after a crash, its
                                                        jobs run again once their lease ends
+  --config <file>          INSERTFN_CONFIG      (none) a JSON file of options by flag name, such as
+                                                 {"port": 4000, "data-dir": "/var/lib/insertfn"}: used
+                                                 where neither the flag nor its variable is given
 `
 
 export interface ServiceOptions {

@@ -1,7 +1,7 @@
 // `insertfn start` as a person runs it: a real process, a data directory, the owner token, a clean stop.
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { it } from 'node:test'
@@ -100,6 +100,40 @@ it('exits 2 with a clear message when the port is taken or an option is out of r
   assert.equal(bad.code, 2)
   assert.match(bad.out, /timeoutMs/)
   assert.equal(await stop(s.child), 0)
+})
+
+it('takes options from a config file where no flag or variable gives them, and says what is wrong with a bad one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'insertfn-start-config-'))
+  const fromFile = join(dir, 'from-file')
+  const config = join(dir, 'insertfn.json')
+  writeFileSync(config, JSON.stringify({ port: 0, 'data-dir': fromFile, timeout: 2000 }))
+  const run = (args: string[], env: Record<string, string> = {}) => spawn(process.execPath, [BIN, 'start', ...args], { env: { ...process.env, NODE_OPTIONS: '', INSERTFN_LOG_LEVEL: 'warn', ...env } })
+  const listening = (child: ChildProcess) => new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString()
+      if (/listening on/.test(out)) resolve(out)
+    })
+    child.stderr!.on('data', (c: Buffer) => (out += c.toString()))
+    child.on('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)))
+  })
+  for (const [args, env, expected] of [
+    [['--config', config], {}, fromFile],
+    [[], { INSERTFN_CONFIG: config, INSERTFN_DATA_DIR: join(dir, 'from-env') }, join(dir, 'from-env')],
+    [['--config', config, '--data-dir', join(dir, 'from-flag')], { INSERTFN_DATA_DIR: join(dir, 'from-env') }, join(dir, 'from-flag')],
+  ] as const) {
+    const child = run([...args], { ...env })
+    const out = await listening(child)
+    assert.match(out, new RegExp(`data in ${expected.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')},`))
+    assert.equal(await stop(child), 0)
+  }
+  writeFileSync(config, '{"port": 0, "dta-dir": "x"}')
+  const bad = run(['--config', config])
+  let err = ''
+  bad.stderr!.on('data', (c: Buffer) => (err += c.toString()))
+  const code = await new Promise((r) => bad.on('exit', r))
+  assert.equal(code, 2)
+  assert.match(err, /unknown option "dta-dir"/)
 })
 
 it('stops when the wrapper that started it is SIGKILLed, instead of running on as an orphan', async () => {

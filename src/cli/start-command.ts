@@ -1,11 +1,12 @@
 // insertfn start: the embedded default. One process, a SQLite file in the data directory, the management
-// API under /api. Options come from flags, then the environment, then defaults.
+// API under /api. Options come from flags, then the environment, then a config file, then defaults.
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { InvalidOptionsError } from '../runtime/index.js'
 import { QueueUrlError, redactQueueUrl as redactUrl } from '../queue/queue-from-url.js'
 import { openEmbedded } from './embedded.js'
-import { SERVICE_FLAGS, SERVICE_HELP, serviceOptions, wholeNumber } from './service-options.js'
+import { withConfigFile } from './config-file.js'
+import { SERVICE_ENV, SERVICE_FLAGS, SERVICE_HELP, serviceOptions, wholeNumber } from './service-options.js'
 import { UsageError } from './usage-error.js'
 
 export const START_HELP = `Usage: insertfn start [options]
@@ -15,7 +16,7 @@ embedded SQLite files in the data directory, delivering from a thread of the sam
 --database-url and --queue-url it runs against Postgres and NATS JetStream, and \`insertfn worker\`
 processes deliver (see the README's deployment guide).
 
-Options (flag, then environment variable, then default):
+Options (flag, then environment variable, then config file, then default):
   --port <n>               INSERTFN_PORT        4000
   --host <address>         INSERTFN_HOST        127.0.0.1 (0.0.0.0 to listen on every interface)
 ${SERVICE_HELP}  --workers <n>            INSERTFN_WORKERS     delivery threads in this process: 1 on the embedded
@@ -33,7 +34,9 @@ printed once. Send it as "Authorization: Bearer <token>".
 
 const HINT = 'Run `insertfn start --help` for usage.'
 
-export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+const START_ENV = { ...SERVICE_ENV, port: 'INSERTFN_PORT', host: 'INSERTFN_HOST', workers: 'INSERTFN_WORKERS', 'max-queue-depth': 'INSERTFN_MAX_QUEUE_DEPTH' }
+
+export async function startCommand(argv: string[], processEnv: NodeJS.ProcessEnv = process.env): Promise<number> {
   let values
   try {
     values = parseArgs({
@@ -49,6 +52,7 @@ export async function startCommand(argv: string[], env: NodeJS.ProcessEnv = proc
   } catch (err) {
     throw new UsageError((err as Error).message, HINT)
   }
+  const env = withConfigFile(values.config ?? processEnv.INSERTFN_CONFIG, START_ENV, processEnv, HINT)
   const port = wholeNumber(values.port ?? env.INSERTFN_PORT, '--port', HINT) ?? 4000
   const host = values.host ?? env.INSERTFN_HOST ?? '127.0.0.1'
   const service = serviceOptions(values, env, HINT, (p) => resolve(p))

@@ -9,7 +9,8 @@ import { openDelivery } from '../pipeline/delivery-service.js'
 import { parseQueueUrl, QueueUrlError, redactQueueUrl } from '../queue/queue-from-url.js'
 import { InvalidOptionsError } from '../runtime/index.js'
 import { createMetrics, type Metrics } from '../server/metrics.js'
-import { SERVICE_FLAGS, SERVICE_HELP, serviceOptions, wholeNumber } from './service-options.js'
+import { withConfigFile } from './config-file.js'
+import { SERVICE_ENV, SERVICE_FLAGS, SERVICE_HELP, serviceOptions, wholeNumber } from './service-options.js'
 import { UsageError } from './usage-error.js'
 
 export const WORKER_HELP = `Usage: insertfn worker --database-url <postgres://...> --queue-url <nats://...> [options]
@@ -18,7 +19,7 @@ Runs delivery: leases jobs from the queue, runs each destination's filters and i
 retries, and writes the delivery records. Any worker can deliver for any destination; a deploy reaches
 every worker within a second. SIGTERM (or Ctrl-C) stops leasing and settles what is held.
 
-Options (flag, then environment variable, then default):
+Options (flag, then environment variable, then config file, then default):
 ${SERVICE_HELP}  --rounds <n>             INSERTFN_WORKER_ROUNDS  2   rounds of 100 jobs in flight at once
   --metrics-port <n>       INSERTFN_METRICS_PORT   (none)  serve Prometheus /metrics on this port
   --host <address>         INSERTFN_HOST        127.0.0.1  where /metrics listens
@@ -28,13 +29,16 @@ INSERTFN_SECRET_KEY must be the server's (base64 of 32 bytes).
 
 const HINT = 'Run `insertfn worker --help` for usage.'
 
-export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+const WORKER_ENV = { ...SERVICE_ENV, rounds: 'INSERTFN_WORKER_ROUNDS', 'metrics-port': 'INSERTFN_METRICS_PORT', host: 'INSERTFN_HOST' }
+
+export async function workerCommand(argv: string[], processEnv: NodeJS.ProcessEnv = process.env): Promise<number> {
   let values
   try {
     values = parseArgs({ args: argv, options: { ...SERVICE_FLAGS, rounds: { type: 'string' }, 'metrics-port': { type: 'string' }, host: { type: 'string' } } }).values
   } catch (err) {
     throw new UsageError((err as Error).message, HINT)
   }
+  const env = withConfigFile(values.config ?? processEnv.INSERTFN_CONFIG, WORKER_ENV, processEnv, HINT)
   const service = serviceOptions(values, env, HINT, (p) => resolve(p))
   const rounds = wholeNumber(values.rounds ?? env.INSERTFN_WORKER_ROUNDS, '--rounds', HINT)
   const metricsPort = wholeNumber(values['metrics-port'] ?? env.INSERTFN_METRICS_PORT, '--metrics-port', HINT)
