@@ -1,7 +1,8 @@
 // insertfn init: a function project whose tests pass at once: the function, its settings schema in
 // insertfn.json, sample events, a test with insertfn/testing, and a package.json that runs it.
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
-import { basename, join, resolve } from 'node:path'
+import { basename, join, resolve, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { MANIFEST, type ProjectManifest } from './function-project.js'
 import { UsageError } from './usage-error.js'
@@ -15,7 +16,8 @@ Options:
   --lang ts|js                 TypeScript (default) or JavaScript
   --name <display name>        the function's name on the server (default: the folder's name)
   --insertfn-version <spec>    what package.json depends on: any npm spec, e.g. file:../insertfn
-                               (default: ^ and this insertfn's version)
+                               (default: ^ and this insertfn's version; run from a checkout,
+                               file: and that checkout, as its version may not be published)
 
 Exit status: 0 created; 2 bad usage or a folder that is not empty.
 `
@@ -23,9 +25,17 @@ Exit status: 0 created; 2 bad usage or a folder that is not empty.
 const HINT = 'Run `insertfn init --help` for usage.'
 const TEMPLATES = new URL('../../../templates/', import.meta.url)
 
-async function ownVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
-  return pkg.version
+const OWN_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+
+/**
+ * What a new project depends on by default: this insertfn's version when it was installed from the
+ * registry; when it runs from a checkout (not under node_modules), that checkout, because a checkout's
+ * version need not be published and `npm install` would fail on it.
+ */
+async function defaultDependency(): Promise<string> {
+  if (!OWN_ROOT.split(sep).includes('node_modules')) return `file:${OWN_ROOT.replace(/[\\/]$/, '')}`
+  const pkg = JSON.parse(await readFile(join(OWN_ROOT, 'package.json'), 'utf8')) as { version: string }
+  return `^${pkg.version}`
 }
 
 async function isEmptyOrMissing(dir: string): Promise<boolean> {
@@ -67,7 +77,7 @@ export async function initCommand(argv: string[]): Promise<number> {
   if (!(await isEmptyOrMissing(dir))) throw new UsageError(`${dir} already exists and is not empty: choose a new folder`, HINT)
   const displayName = (values.name ?? basename(dir)).trim()
   if (displayName === '' || displayName.length > 120) throw new UsageError('--name must be 1 to 120 characters', HINT)
-  const dependency = values['insertfn-version'] ?? `^${await ownVersion()}`
+  const dependency = values['insertfn-version'] ?? (await defaultDependency())
 
   const code = `src/function.${lang}`
   await mkdir(dir, { recursive: true })

@@ -63,6 +63,9 @@ describe('insertfn init', () => {
     symlinkSync(ROOT, join(project, 'node_modules/insertfn'))
     const manifest = JSON.parse(readFileSync(join(project, 'insertfn.json'), 'utf8')) as { displayName: string; code: string }
     assert.deepEqual([manifest.displayName, manifest.code], ['JS enrich', 'src/function.js'])
+    // Run from this checkout, whose version is not on the registry, the project depends on the checkout.
+    const pkg = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }
+    assert.equal(pkg.devDependencies.insertfn, `file:${ROOT.replace(/\/$/, '')}`)
     await expectExit(['test', 'js-project'], 0, /# pass 4\n# fail 0/)
   })
   it('refuses an empty name', () => expectExit(['init', 'nameless', '--name', ' '], 2, /--name must be 1 to 120 characters/))
