@@ -7,6 +7,7 @@ import { QueueUrlError, redactQueueUrl as redactUrl } from '../queue/queue-from-
 import { openEmbedded } from './embedded.js'
 import { withConfigFile } from './config-file.js'
 import { SERVICE_ENV, SERVICE_FLAGS, SERVICE_HELP, serviceOptions, wholeNumber } from './service-options.js'
+import { stopSignal } from './stop-signal.js'
 import { UsageError } from './usage-error.js'
 
 export const START_HELP = `Usage: insertfn start [options]
@@ -87,14 +88,10 @@ export async function startCommand(argv: string[], processEnv: NodeJS.ProcessEnv
   }
   await embedded.startDelivery()
   const where = service.databaseUrl === undefined ? `data in ${dataDir}` : `store ${redactUrl(service.databaseUrl)}, queue ${redactUrl(service.queueUrl ?? `${dataDir}/queue.db`)}`
+  // Listening for the stop signals before saying so: a supervisor may send one as soon as it reads the line.
+  const stopped = stopSignal()
   process.stdout.write(`insertfn: listening on ${address} (tracking API at ${address}/v1, management API at ${address}/api), ${where}, ${embedded.workers} delivery thread(s)\n`)
-
-  // A terminal's Ctrl-C reaches this process twice (from the terminal and from the bin wrapper): the
-  // first signal starts a clean stop, the rest are ignored rather than killing it half-way.
-  await new Promise<void>((done) => {
-    process.on('SIGINT', () => done())
-    process.on('SIGTERM', () => done())
-  })
+  await stopped
   process.stdout.write('insertfn: shutting down\n')
   // Stop taking events first, then let the worker settle what it holds; what it leaves is leased again on restart.
   await embedded.close()

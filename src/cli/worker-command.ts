@@ -11,6 +11,7 @@ import { InvalidOptionsError } from '../runtime/index.js'
 import { createMetrics, type Metrics } from '../server/metrics.js'
 import { withConfigFile } from './config-file.js'
 import { SERVICE_ENV, SERVICE_FLAGS, SERVICE_HELP, serviceOptions, wholeNumber } from './service-options.js'
+import { stopSignal } from './stop-signal.js'
 import { UsageError } from './usage-error.js'
 
 export const WORKER_HELP = `Usage: insertfn worker --database-url <postgres://...> --queue-url <nats://...> [options]
@@ -86,11 +87,10 @@ export async function workerCommand(argv: string[], processEnv: NodeJS.ProcessEn
     metricsAt = `, metrics at http://${host}:${(metricsServer.address() as AddressInfo).port}/metrics`
   }
   delivery.worker.start()
+  // Listening for the stop signals before saying so: a supervisor may send one as soon as it reads the line.
+  const stopped = stopSignal()
   process.stdout.write(`insertfn worker: delivering from ${redactQueueUrl(service.queueUrl)}, records in ${redactQueueUrl(service.databaseUrl)}${metricsAt}\n`)
-  await new Promise<void>((done) => {
-    process.on('SIGINT', () => done())
-    process.on('SIGTERM', () => done())
-  })
+  await stopped
   process.stdout.write('insertfn worker: stopping; settling the jobs it holds\n')
   await delivery.close()
   metricsServer?.close()
