@@ -37,7 +37,7 @@ export const SERVICE_HELP = `  --data-dir <dir>         INSERTFN_DATA_DIR    ./d
   --lease <ms>             INSERTFN_LEASE_MS    60000  how long a worker holds a job; after a crash, its
                                                        jobs run again once their lease ends
   --config <file>          INSERTFN_CONFIG      (none) a JSON file of options by flag name, such as
-                                                 {"port": 4000, "data-dir": "/var/lib/insertfn"}: used
+                                                 {"data-dir": "/var/lib/insertfn", "timeout": 3000}: used
                                                  where neither the flag nor its variable is given
 `
 
