@@ -41,5 +41,6 @@ describe('config file: options by flag name, under the environment', () => {
     refuses(file('{"toString": "x"}'), /unknown option "toString"/)
     refuses(file('{"port": {"value": 4100}}'), /gives "port" an object; it must be a string, a number or true\/false/)
     refuses(file('{"port": null}'), /gives "port" null/)
+    refuses(file('{"port": 1e999}'), /gives "port" Infinity/)
   })
 })

@@ -31,13 +31,17 @@ export function withConfigFile(file: string | undefined, envOf: EnvOfFlag, env: 
   }
   const fromFile: Record<string, string> = {}
   for (const [key, value] of Object.entries(parsed)) {
-    const name = envOf[key]
-    if (name === undefined || !Object.hasOwn(envOf, key)) {
+    // Own keys only: "toString" or "__proto__" must not find something on the prototype.
+    const name = Object.hasOwn(envOf, key) ? envOf[key] : undefined
+    if (name === undefined) {
       throw new UsageError(`the config file ${file} has an unknown option "${key}"; it may set ${Object.keys(envOf).map((k) => `"${k}"`).join(', ')}`, hint)
     }
     if (typeof value === 'boolean') fromFile[name] = value ? '1' : '0'
     else if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) fromFile[name] = String(value)
-    else throw new UsageError(`the config file ${file} gives "${key}" ${value === null ? 'null' : `a${Array.isArray(value) ? 'n array' : 'n object'}`}; it must be a string, a number or true/false`, hint)
+    else {
+      const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'number' ? String(value) : 'an object'
+      throw new UsageError(`the config file ${file} gives "${key}" ${what}; it must be a string, a number or true/false`, hint)
+    }
   }
   return { ...fromFile, ...env }
 }

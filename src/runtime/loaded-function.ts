@@ -207,6 +207,17 @@ export class LoadedFunction {
     }
   }
 
+  /** The isolate, rebuilt if a fault disposed it; or why it could not be, as a retryable error. */
+  #usableSandbox(): SandboxIsolate | ErrorInfo {
+    if (this.#sandbox !== undefined && !this.#sandbox.disposed) return this.#sandbox
+    try {
+      return (this.#sandbox = this.#build())
+    } catch (err) {
+      // Code that loaded once and now does not (it depends on time or randomness at load): retry later.
+      return hostError('SandboxReset', `the function could not be reloaded: ${(err as Error).message}`)
+    }
+  }
+
   /** One run of single events in the sandbox. Returns the calls it did not start, to run next. */
   #runText(calls: TextCall[]): TextCall[] {
     const settleAll = (error: ErrorInfo) => calls.forEach((c) => c.resolve({ outcome: 'error', error, logs: [], requests: [], durationMs: 0 }))
@@ -214,11 +225,9 @@ export class LoadedFunction {
       settleAll(hostError('SandboxReset', 'the function was disposed before this invocation started'))
       return []
     }
-    let sandbox: SandboxIsolate
-    try {
-      sandbox = this.#sandbox !== undefined && !this.#sandbox.disposed ? this.#sandbox : (this.#sandbox = this.#build())
-    } catch (err) {
-      settleAll(hostError('SandboxReset', `the function could not be reloaded: ${(err as Error).message}`))
+    const sandbox = this.#usableSandbox()
+    if (!(sandbox instanceof SandboxIsolate)) {
+      settleAll(sandbox)
       return []
     }
     const { timeoutMs, maxRequestsPerEvent } = this.#ctx.options
@@ -235,12 +244,11 @@ export class LoadedFunction {
     // Asked even after a timeout: the isolate still answers, and says which event was running.
     const progress = readProgress(sandbox.collect(base, HOUSEKEEPING_MS), calls.length)
     const finished = isFault(progress) ? 0 : progress.items.length
-    const durationMs = (performance.now() - startedAt) / Math.max(1, finished)
-    for (let i = 0; i < finished; i++) {
-      const p = progress as RunProgress
-      this.#settle(invs[i]!, parseSandboxText(p.items[i]), p.logs[i] ?? undefined, durationMs)
+    const started = isFault(progress) ? 0 : progress.started
+    if (!isFault(progress)) {
+      const durationMs = (performance.now() - startedAt) / Math.max(1, finished)
+      progress.items.forEach((item, i) => this.#settle(invs[i]!, parseSandboxText(item), progress.logs[i] ?? undefined, durationMs))
     }
-    const started = isFault(progress) ? finished : progress.started
     const unstarted = calls.slice(started)
     for (const inv of invs.slice(started)) this.#invocations.delete(inv.id)
     if (fault === undefined && !isFault(progress)) {
@@ -286,13 +294,8 @@ export class LoadedFunction {
     } catch (err) {
       return Promise.reject(new TypeError(`the event and settings must be JSON values: ${(err as Error).message}`))
     }
-    let sandbox: SandboxIsolate
-    try {
-      sandbox = this.#sandbox !== undefined && !this.#sandbox.disposed ? this.#sandbox : (this.#sandbox = this.#build())
-    } catch (err) {
-      // Code that loaded once and now does not (it depends on time or randomness at load): retry later.
-      return Promise.resolve(this.#failedResult(batch, input, hostError('SandboxReset', `the function could not be reloaded: ${(err as Error).message}`)))
-    }
+    const sandbox = this.#usableSandbox()
+    if (!(sandbox instanceof SandboxIsolate)) return Promise.resolve(this.#failedResult(batch, input, sandbox))
     const inv = new Invocation(
       this.#nextId++,
       batch,
