@@ -84,8 +84,25 @@ for (const dialect of DIALECTS) {
       await log.flush()
       log.report({ destinationId: 'pr', messageId: 'last', status: 'delivered', detail: '', attempt: 1, at: new Date(now) })
       await log.close()
-      const left = await store.db.selectFrom('delivered_log').select('message_id').where('destination_id', '=', 'pr').orderBy('id').execute()
-      assert.deepEqual(left.map((r) => r.message_id), ['n3', 'n4', 'last'])
+      // Rows go whole: the newest rows that hold at least dedupeEntries deliveries are kept.
+      const left = await store.db.selectFrom('delivered_batches').select('message_ids').where('destination_id', '=', 'pr').orderBy('id').execute()
+      assert.deepEqual(left.map((r) => JSON.parse(r.message_ids) as string[]), [['n0', 'n1', 'n2', 'n3', 'n4'], ['last']])
+    })
+
+    it('writes the deliveries of a flush as a row per destination and second, and reads each back with its time', async () => {
+      const writer = new DeliveryLog(store.db, { flushMs: 0 })
+      const reader = new DeliveryLog(store.db, { flushMs: 0 })
+      const start = await reader.latestDeliveries(1, 0)
+      const second = Math.floor(Date.now() / 1000) * 1000
+      const times = [second + 10, second + 900, second + 1500, second + 20]
+      times.forEach((t, i) => writer.report({ destinationId: 'rows', messageId: `r${i}`, status: 'delivered', detail: '', attempt: 1, at: new Date(t) }))
+      await writer.flush()
+      const rows = await store.db.selectFrom('delivered_batches').select(['message_ids', 'n', 'at']).where('destination_id', '=', 'rows').orderBy('id').execute()
+      assert.deepEqual(rows.map((r) => [JSON.parse(r.message_ids) as string[], Number(r.n), Number(r.at)]), [[['r0', 'r1', 'r3'], 3, second + 900], [['r2'], 1, second + 1500]])
+      const followed = await reader.deliveriesAfter(start.position, 100)
+      assert.deepEqual(followed.deliveries.map((d) => [d.messageId, d.at]), [['r0', second + 900], ['r1', second + 900], ['r3', second + 900], ['r2', second + 1500]])
+      await writer.close()
+      await reader.close()
     })
   })
 }

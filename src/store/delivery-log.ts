@@ -1,10 +1,10 @@
 // Delivery records (Segment's Event Delivery): per destination, counts per minute and outcome, and the
-// recent events with their details, and a log of what was delivered, in order (workers read it into their
+// recent events with their details, and a log of what was delivered, in order (a row per destination and second) (workers read it into their
 // dedupe memory: pipeline/delivery-service.ts). Reports are
 // buffered and written in one transaction per flush, so the worker never waits on a row at a time. Counts
 // cover every event and are kept; details are a bounded sample (the most recent per destination and status,
 // within the retention), because a record of every event's body would grow with the traffic.
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { newId } from './ids.js'
 import type { Database } from './schema.js'
 
@@ -117,7 +117,8 @@ export class DeliveryLog {
     const counts = new Map<string, { destination_id: string; bucket: string; status: string; detail: string; n: number }>()
     // Details: the most recent of each destination and status in this batch.
     const details = new Map<string, DeliveryReport[]>()
-    const delivered: { writer: string; destination_id: string; message_id: string; at: number }[] = []
+    // Deliveries: a row per destination and second, in the order they came.
+    const delivered = new Map<string, { writer: string; destination_id: string; ids: string[]; at: number }>()
     let minute = NaN
     let bucket = ''
     for (const r of batch) {
@@ -137,7 +138,15 @@ export class DeliveryLog {
       kept.push(r)
       if (kept.length > this.#detailsPerFlush) kept.shift()
       this.#touched.set(group, { destinationId: r.destinationId, status: r.status })
-      if (r.status === 'delivered' && r.messageId !== '') delivered.push({ writer: this.#writer, destination_id: r.destinationId, message_id: r.messageId, at })
+      if (r.status === 'delivered' && r.messageId !== '') {
+        const second = `${r.destinationId}\u0000${Math.floor(at / 1000)}`
+        const row = delivered.get(second)
+        if (row === undefined) delivered.set(second, { writer: this.#writer, destination_id: r.destinationId, ids: [r.messageId], at })
+        else {
+          row.ids.push(r.messageId)
+          if (at > row.at) row.at = at
+        }
+      }
     }
     const rows = [...details.values()].flat().map((r) => ({
       id: newId('dlv_'), destination_id: r.destinationId, message_id: r.messageId, status: r.status, detail: r.detail,
@@ -147,7 +156,8 @@ export class DeliveryLog {
     const prune = Date.now() - this.#prunedAt >= this.#pruneEveryMs
     await this.#db.transaction().execute(async (tx) => {
       for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await tx.insertInto('delivery_events').values(rows.slice(i, i + ROWS_PER_INSERT)).execute()
-      for (let i = 0; i < delivered.length; i += ROWS_PER_INSERT) await tx.insertInto('delivered_log').values(delivered.slice(i, i + ROWS_PER_INSERT)).execute()
+      const batches = [...delivered.values()].map(({ ids, ...row }) => ({ ...row, message_ids: JSON.stringify(ids), n: ids.length }))
+      for (let i = 0; i < batches.length; i += ROWS_PER_INSERT) await tx.insertInto('delivered_batches').values(batches.slice(i, i + ROWS_PER_INSERT)).execute()
       for (const c of counts.values()) {
         await tx
           .insertInto('delivery_counts')
@@ -167,9 +177,12 @@ export class DeliveryLog {
   async #prune(tx: Kysely<Database>): Promise<void> {
     const now = Date.now()
     await tx.deleteFrom('delivery_events').where('at', '<', new Date(now - this.#retentionMs).toISOString()).execute()
-    await tx.deleteFrom('delivered_log').where('at', '<', now - this.#dedupeWindowMs).execute()
-    const newest = await tx.selectFrom('delivered_log').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst()
-    if (newest?.id != null) await tx.deleteFrom('delivered_log').where('id', '<=', Number(newest.id) - this.#dedupeEntries).execute()
+    await tx.deleteFrom('delivered_batches').where('at', '<', now - this.#dedupeWindowMs).execute()
+    // Whole rows, newest first, while the rows newer than them hold fewer than dedupeEntries deliveries.
+    const { rows } = await sql<{ id: number | string }>`SELECT id FROM (
+        SELECT id, sum(n) OVER (ORDER BY id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS newer FROM delivered_batches
+      ) t WHERE newer >= ${this.#dedupeEntries} ORDER BY id DESC LIMIT 1`.execute(tx)
+    if (rows[0] !== undefined) await tx.deleteFrom('delivered_batches').where('id', '<=', Number(rows[0].id)).execute()
     for (const { destinationId, status } of this.#touched.values()) {
       // The newest row past the cap, by the (destination, status, at) index; everything from it down goes.
       const edge = await tx
@@ -201,19 +214,20 @@ export class DeliveryLog {
    * log's position after them: what a worker remembers when it starts.
    */
   async latestDeliveries(count: number, since: number): Promise<{ deliveries: Delivery[]; position: number }> {
-    const rows = await this.#db.selectFrom('delivered_log').select(['id', 'destination_id', 'message_id', 'at']).where('at', '>=', since).orderBy('id', 'desc').limit(count).execute()
-    const top = await this.#db.selectFrom('delivered_log').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst()
-    return { deliveries: rows.reverse().map(deliveryOf), position: Number(top?.id ?? 0) }
+    // Every row holds at least one delivery, so `count` rows hold enough.
+    const rows = await this.#db.selectFrom('delivered_batches').select(['id', 'destination_id', 'message_ids', 'at']).where('at', '>=', since).orderBy('id', 'desc').limit(count).execute()
+    const top = await this.#db.selectFrom('delivered_batches').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst()
+    return { deliveries: rows.reverse().flatMap(deliveriesOf).slice(-count), position: Number(top?.id ?? 0) }
   }
 
   /**
-   * Deliveries other writers appended after `position`, oldest first, at most `limit`, and the position
-   * after them: a worker follows the log to learn what other workers delivered.
+   * Deliveries other writers appended after `position`, oldest first, from at most `limit` rows, and the
+   * position after them: a worker follows the log to learn what other workers delivered.
    */
   async deliveriesAfter(position: number, limit: number): Promise<{ deliveries: Delivery[]; position: number }> {
-    const rows = await this.#db.selectFrom('delivered_log').select(['id', 'writer', 'destination_id', 'message_id', 'at']).where('id', '>', position).orderBy('id').limit(limit).execute()
+    const rows = await this.#db.selectFrom('delivered_batches').select(['id', 'writer', 'destination_id', 'message_ids', 'at']).where('id', '>', position).orderBy('id').limit(limit).execute()
     const last = rows.at(-1)
-    return { deliveries: rows.filter((r) => r.writer !== this.#writer).map(deliveryOf), position: last === undefined ? position : Number(last.id) }
+    return { deliveries: rows.filter((r) => r.writer !== this.#writer).flatMap(deliveriesOf), position: last === undefined ? position : Number(last.id) }
   }
 
   /** Counts per minute, status and detail, between two ISO times. */
@@ -237,8 +251,9 @@ export interface Delivery {
   at: number
 }
 
-function deliveryOf(r: { destination_id: string; message_id: string; at: number | string }): Delivery {
-  return { destinationId: r.destination_id, messageId: r.message_id, at: Number(r.at) }
+function deliveriesOf(r: { destination_id: string; message_ids: string; at: number | string }): Delivery[] {
+  const at = Number(r.at)
+  return (JSON.parse(r.message_ids) as string[]).map((messageId) => ({ destinationId: r.destination_id, messageId, at }))
 }
 
 function safeParse(text: string): unknown {

@@ -147,20 +147,23 @@ export interface DeliveryCountsTable {
  * What was delivered where, in the order it happened, for the messageId dedupe: workers read it into
  * memory at start and follow what other workers append. Pruned after the window, or beyond a count.
  */
-export interface DeliveredLogTable {
+export interface DeliveredBatchesTable {
   id: Generated<number | string>
   /** The DeliveryLog that wrote the row: a reader skips its own. */
   writer: string
   destination_id: string
-  message_id: string
-  /** ms since the epoch */
+  /** The messageIds delivered to the destination, as a JSON array of strings. */
+  message_ids: string
+  /** How many messageIds the row holds. */
+  n: number
+  /** ms since the epoch, of the latest delivery in the row */
   at: number | string
 }
 
 export interface Database {
   delivery_events: DeliveryEventsTable
   delivery_counts: DeliveryCountsTable
-  delivered_log: DeliveredLogTable
+  delivered_batches: DeliveredBatchesTable
   destination_filters: DestinationFiltersTable
   sources: SourcesTable
   source_write_keys: SourceWriteKeysTable
