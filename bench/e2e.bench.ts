@@ -209,8 +209,30 @@ function report(d: string, f: Figures, events: number): void {
   console.log('')
 }
 
+/**
+ * The machine's speed on the work that dominates the path, JSON.parse + JSON.stringify of the same events
+ * on one core (median of 5 half-second runs): design.md section 5 measured 214,000 events/s on the
+ * machine issue 4's targets were set on. Machines here differ by twice that and drift within minutes.
+ */
+function jsonRate(): number {
+  const texts = template.map((e) => JSON.stringify(e))
+  const rates: number[] = []
+  for (let run = 0; run < 5; run++) {
+    const started = performance.now()
+    let n = 0
+    while (performance.now() - started < 500) {
+      for (const t of texts) JSON.stringify(JSON.parse(t))
+      n += texts.length
+    }
+    rates.push(n / ((performance.now() - started) / 1000))
+  }
+  return median(rates)
+}
+const REFERENCE_JSON_RATE = 214_000
+
 console.log('insertfn end to end, as `insertfn start` (and `insertfn worker`) run it: /v1/batch requests of 100 events on 8 connections, to a webhook receiver in the benchmark process')
 console.log('')
+const speedBefore = jsonRate()
 const MODES = (process.env.BENCH_MODES ?? 'embedded,1,2').split(',')
 for (const mode of MODES) {
   const d = await deploy(mode === 'embedded' ? 'embedded' : Number(mode))
@@ -222,3 +244,8 @@ for (const mode of MODES) {
   }
 }
 receiver.close()
+const speedAfter = jsonRate()
+const speed = (speedBefore + speedAfter) / 2 / REFERENCE_JSON_RATE
+console.log(`Machine speed: JSON.parse + JSON.stringify of these events, one core: ${fmt(speedBefore)} events/s before the runs, ${fmt(speedAfter)} after;`)
+console.log(`design.md section 5 measured ${fmt(REFERENCE_JSON_RATE)} on the machine issue 4's targets were set on, so this machine ran at ${speed.toFixed(2)} times its speed`)
+console.log(`(the 40,000 events/s batched target corresponds to about ${fmt(40_000 * speed)} here, and 10,000 per event to ${fmt(10_000 * speed)}).`)

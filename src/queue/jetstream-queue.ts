@@ -15,7 +15,7 @@ import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstre
 import { connect, headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node'
 import { pull } from './jetstream-puller.js'
 import { JetStreamPublisher, type Publication, type Stored } from './jetstream-publisher.js'
-import { checkJob, LeaseLostError, type JobQueue, type LeasedJob, type NewJob } from './queue.js'
+import { checkJob, failedWithin, LeaseLostError, messageIdOf, type JobLease, type JobQueue, type LeasedJob, type NewJob, type ReplayFilter } from './queue.js'
 
 export interface JetStreamQueueOptions {
   /** NATS servers: one URL (`nats://127.0.0.1:4222`), or several members of a cluster. */
@@ -265,7 +265,7 @@ export class JetStreamQueue implements JobQueue {
   }
 
   /** Claims the lease for settling: synchronous, so two settlements of one lease cannot both pass. */
-  #take(job: LeasedJob): Held {
+  #take(job: JobLease): Held {
     const held = this.#held.get(job.id)
     if (held === undefined || held.token !== job.leaseToken) throw new LeaseLostError(job.id)
     this.#held.delete(job.id)
@@ -281,7 +281,7 @@ export class JetStreamQueue implements JobQueue {
     return this.#flushing
   }
 
-  async ack(job: LeasedJob): Promise<void> {
+  async ack(job: JobLease): Promise<void> {
     this.#nc.publish(this.#take(job).reply, ACK)
     await this.#flushSoon()
   }
@@ -310,7 +310,7 @@ export class JetStreamQueue implements JobQueue {
     return (await this.#jsm.streams.info(this.#jobsStream)).state.messages
   }
 
-  async replay(destinationId: string, since = 0): Promise<number> {
+  async replay(destinationId: string, filter: ReplayFilter = {}): Promise<number> {
     const reader = await this.#jsm.consumers.add(this.#failedStream, {
       filter_subject: this.#subject('failed', destinationId),
       ack_policy: AckPolicy.None,
@@ -322,7 +322,9 @@ export class JetStreamQueue implements JobQueue {
     try {
       for (;;) {
         const batch = await pull(this.#nc, this.#failedStream, reader.name, REPLAY_BATCH)
-        const due = batch.filter((m) => Number(m.headers?.get(HEADER.failedAt)) >= since).map((m) => ({ msg: m, seq: parseAckSubject(m.reply).streamSeq }))
+        const due = batch
+          .filter((m) => failedWithin(filter, Number(m.headers?.get(HEADER.failedAt))) && (filter.messageId === undefined || messageIdOf(m.string()) === filter.messageId))
+          .map((m) => ({ msg: m, seq: parseAckSubject(m.reply).streamSeq }))
         const at = this.#now()
         // Published before it is deleted from the failed stream, so a crash in between repeats a job
         // rather than losing it; the message id makes a second replay in the window add nothing.

@@ -14,7 +14,7 @@ export function notifyingQueue(queue: JobQueue & Partial<BulkSettling>, onEnqueu
     retryAt: (job, at, reason) => queue.retryAt(job, at, reason),
     fail: (job, reason) => queue.fail(job, reason),
     depth: () => queue.depth(),
-    replay: (destinationId, since) => queue.replay(destinationId, since),
+    replay: (destinationId, filter) => queue.replay(destinationId, filter),
     close: () => queue.close(),
   }
 }

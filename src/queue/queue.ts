@@ -25,6 +25,9 @@ export interface LeasedJob {
   readonly leaseToken: string
 }
 
+/** What names a lease of a job: all that settling it as done needs. */
+export type JobLease = Pick<LeasedJob, 'id' | 'leaseToken'>
+
 export interface JobQueue {
   /**
    * Adds jobs: all of them are durable when this resolves. When it rejects, the SQLite queue added none;
@@ -38,7 +41,7 @@ export interface JobQueue {
    */
   lease(max: number, leaseMs: number): Promise<LeasedJob[]>
   /** Done: the job is removed. */
-  ack(job: LeasedJob): Promise<void>
+  ack(job: JobLease): Promise<void>
   /** Try again at `at` (ms since the epoch). */
   retryAt(job: LeasedJob, at: number, reason: string): Promise<void>
   /** Give up: the job is kept as failed (for replay), never leased again. */
@@ -46,16 +49,41 @@ export interface JobQueue {
   /** Jobs waiting or leased, not failed. */
   depth(): Promise<number>
   /**
-   * Replay: failed jobs of a destination (those failed at or after `since`, ms since the epoch, if given)
-   * are due again, with a fresh retry window. Returns how many.
+   * Replay: failed jobs of a destination are due again, with a fresh retry window: all of them, those that
+   * failed in a time range, or one event's. Returns how many.
    */
-  replay(destinationId: string, since?: number): Promise<number>
+  replay(destinationId: string, filter?: ReplayFilter): Promise<number>
   close(): Promise<void>
+}
+
+/** Which failed jobs a replay takes; every field narrows it. */
+export interface ReplayFilter {
+  /** Failed at or after, ms since the epoch. */
+  since?: number
+  /** Failed before, ms since the epoch. */
+  until?: number
+  /** The event's messageId (one event, one by one). */
+  messageId?: string
+}
+
+/** Whether a failed job falls in a replay's time range. */
+export function failedWithin(filter: ReplayFilter, failedAt: number): boolean {
+  return failedAt >= (filter.since ?? 0) && failedAt < (filter.until ?? Infinity)
+}
+
+/** The messageId of a job's payload, or undefined when it has none (or is not JSON). */
+export function messageIdOf(payload: string): string | undefined {
+  try {
+    const id = (JSON.parse(payload) as { messageId?: unknown } | null)?.messageId
+    return typeof id === 'string' ? id : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** One job's settlement, as ack, retryAt and fail take it. */
 export type QueueSettlement =
-  | { op: 'ack'; job: LeasedJob }
+  | { op: 'ack'; job: JobLease }
   | { op: 'retryAt'; job: LeasedJob; at: number; reason: string }
   | { op: 'fail'; job: LeasedJob; reason: string }
 

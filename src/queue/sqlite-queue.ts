@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { checkJob, LeaseLostError, type JobQueue, type LeasedJob, type NewJob, type QueueSettlement } from './queue.js'
+import { checkJob, LeaseLostError, messageIdOf, type JobLease, type JobQueue, type LeasedJob, type NewJob, type QueueSettlement, type ReplayFilter } from './queue.js'
 
 export interface SqliteQueueOptions {
   file: string
@@ -254,7 +254,7 @@ export class SqliteQueue implements JobQueue {
     batch.forEach((w, i) => (results[i] === undefined ? w.resolve() : w.reject(results[i]!)))
   }
 
-  ack(job: LeasedJob): Promise<void> {
+  ack(job: JobLease): Promise<void> {
     return this.#settle({ op: 'ack', job })
   }
 
@@ -270,9 +270,15 @@ export class SqliteQueue implements JobQueue {
     return (this.#statements.depth.get() as { n: number }).n
   }
 
-  async replay(destinationId: string, since = 0): Promise<number> {
+  async replay(destinationId: string, filter: ReplayFilter = {}): Promise<number> {
     const now = this.#now()
-    return this.#statements.replay.run(now, now, destinationId, since).changes
+    const { replay, failedOf } = this.#statements
+    const since = filter.since ?? 0
+    const until = filter.until ?? Number.MAX_SAFE_INTEGER
+    if (filter.messageId === undefined) return replay.run(now, now, destinationId, since, until).changes
+    // One event's: failed jobs are few, and their texts are read only here.
+    const wanted = (failedOf.all(destinationId, since, until) as { id: number; payload: string }[]).filter((r) => messageIdOf(r.payload) === filter.messageId)
+    return this.#db.transaction(() => wanted.reduce((n, r) => n + this.#statements.replayOne.run(now, now, r.id).changes, 0))()
   }
 
   async close(): Promise<void> {
@@ -301,7 +307,9 @@ function prepare(db: SQLite.Database) {
     // visible_at records when a job failed, so replay can choose a time range.
     failSingle: db.prepare('UPDATE packs SET state = 1, lease_token = NULL, last_error = ?, visible_at = ? WHERE id = ? AND lease_token = ? AND state = 0'),
     // Failed jobs are packs of one: a job fails alone.
-    replay: db.prepare('UPDATE packs SET state = 0, visible_at = ?, enqueued_at = ?, attempts = 0, lease_token = NULL WHERE state = 1 AND destination_id = ? AND visible_at >= ?'),
+    replay: db.prepare('UPDATE packs SET state = 0, visible_at = ?, enqueued_at = ?, attempts = 0, lease_token = NULL WHERE state = 1 AND destination_id = ? AND visible_at >= ? AND visible_at < ?'),
+    failedOf: db.prepare('SELECT p.id, d.payload FROM packs p JOIN pack_payloads d ON d.pack_id = p.id WHERE p.state = 1 AND p.destination_id = ? AND p.visible_at >= ? AND p.visible_at < ?'),
+    replayOne: db.prepare('UPDATE packs SET state = 0, visible_at = ?, enqueued_at = ?, attempts = 0, lease_token = NULL WHERE id = ? AND state = 1'),
     depth: db.prepare('SELECT coalesce(sum(n), 0) AS n FROM packs WHERE state = 0'),
   }
 }

@@ -30,6 +30,25 @@ it('replays the failed events of a destination, all or since a time; only roles 
   assert.equal((await call('POST', '/destinations/dst_nope/replay', {})).status, 404)
 })
 
+it('replays one failed event by its messageId, or those that failed in a range, and says why when there is none', async () => {
+  const source = await s.connections.createSource({ slug: 'one', enabled: true }, 't')
+  const d = await s.connections.createDestination({ sourceId: source.id, metadataId: 'webhook', settings: { url: 'https://x.example/in' } }, 't')
+  await s.queue.enqueue(['a', 'b'].map((id) => ({ destinationId: d.id, payload: JSON.stringify({ messageId: id, type: 'track' }) })))
+  for (const job of await s.queue.lease(10, 60_000)) await s.queue.fail(job, 'Bad Request: broken')
+  const one = await call('POST', `/destinations/${d.id}/replay`, { messageId: 'b' })
+  assert.deepEqual(one.body, { data: { replayed: 1 } })
+  assert.deepEqual((await s.queue.lease(10, 60_000)).map((j) => JSON.parse(j.payload).messageId), ['b'])
+  const again = await call('POST', `/destinations/${d.id}/replay`, { messageId: 'b' })
+  assert.equal(again.status, 404)
+  assert.match(again.body.errors[0].message, /no failed event with messageId b is waiting for replay/)
+  const backwards = await call('POST', `/destinations/${d.id}/replay`, { since: '2026-01-02T00:00:00Z', until: '2026-01-01T00:00:00Z' })
+  assert.deepEqual([backwards.status, backwards.body.errors[0].field, backwards.body.errors[0].message], [400, 'until', 'until: since must be before until'])
+  const past = await call('POST', `/destinations/${d.id}/replay`, { until: '2020-01-01T00:00:00Z' })
+  assert.deepEqual(past.body, { data: { replayed: 0 } })
+  const range = await call('POST', `/destinations/${d.id}/replay`, { since: '2020-01-01T00:00:00Z', until: '2999-01-01T00:00:00Z' })
+  assert.deepEqual(range.body, { data: { replayed: 1 } })
+})
+
 it('lists delivery records and metrics for a destination, and refuses an unknown status', async () => {
   const source = await s.connections.createSource({ slug: 'm', enabled: true }, 't')
   const d = await s.connections.createDestination({ sourceId: source.id, metadataId: 'webhook', settings: { url: 'https://x.example/in' } }, 't')

@@ -11,14 +11,24 @@ const STATUSES = ['delivered', 'filtered', 'retrying', 'failed']
 // Records hold events (and so personal data): reading them takes the right to read sources.
 const READ = { permissions: ['sources:read'] } as const
 
-const ReplayInput = z.strictObject({ since: z.iso.datetime().optional() })
+const ReplayInput = z
+  .strictObject({ since: z.iso.datetime().optional(), until: z.iso.datetime().optional(), messageId: z.string().min(1).max(200).optional() })
+  .refine((r) => r.since === undefined || r.until === undefined || Date.parse(r.since) < Date.parse(r.until), { message: 'since must be before until', path: ['until'] })
 
 export async function deliveryRoutes(app: FastifyInstance, deps: { deliveries: DeliveryLog; connections: ConnectionStore; queue: JobQueue }): Promise<void> {
-  // After fixing a function or a destination: failed events go back to the queue, all or those since a time.
-  app.post<{ Params: { destinationId: string } }>('/destinations/:destinationId/replay', { config: { permissions: ['sources:write'], body: ReplayInput, summary: 'Queue the failed events of a destination again ({since?})' } }, async (req) => {
+  // After fixing a function or a destination: failed events go back to the queue, all of them, those that
+  // failed in a time range, or one event by its messageId.
+  app.post<{ Params: { destinationId: string } }>('/destinations/:destinationId/replay', { config: { permissions: ['sources:write'], body: ReplayInput, summary: 'Queue the failed events of a destination again: all, those that failed in a range ({since?, until?}), or one ({messageId})' } }, async (req) => {
     await deps.connections.getDestination(req.params.destinationId)
     const input = ReplayInput.parse(req.body ?? {})
-    const replayed = await deps.queue.replay(req.params.destinationId, input.since === undefined ? undefined : Date.parse(input.since))
+    const replayed = await deps.queue.replay(req.params.destinationId, {
+      ...(input.since === undefined ? {} : { since: Date.parse(input.since) }),
+      ...(input.until === undefined ? {} : { until: Date.parse(input.until) }),
+      ...(input.messageId === undefined ? {} : { messageId: input.messageId }),
+    })
+    if (input.messageId !== undefined && replayed === 0) {
+      throw new ApiError('INSERTFN_NOT_FOUND', `no failed event with messageId ${input.messageId} is waiting for replay on this destination (replayed already, or it did not fail)`, 'messageId')
+    }
     return { data: { replayed } }
   })
 

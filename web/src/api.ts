@@ -181,7 +181,8 @@ export class Api {
   deliveryMetrics = (destinationId: string, startTime: string) => this.call<DeliveryMetrics>('GET', `/destinations/${destinationId}/delivery-metrics?startTime=${encodeURIComponent(startTime)}`)
   deliveryEvents = async (destinationId: string, status?: string) =>
     (await this.call<{ events: DeliveryRecord[] }>('GET', `/destinations/${destinationId}/events?pagination[count]=50${status === undefined ? '' : `&status=${status}`}`)).events
-  replay = async (destinationId: string) => (await this.call<{ replayed: number }>('POST', `/destinations/${destinationId}/replay`, {})).replayed
+  /** All failed events of a destination, or one by its messageId. */
+  replay = async (destinationId: string, only?: { messageId: string }) => (await this.call<{ replayed: number }>('POST', `/destinations/${destinationId}/replay`, only ?? {})).replayed
 
   auditEvents = async () => (await this.call<{ events: AuditEvent[] }>('GET', '/audit-events?pagination[count]=200')).events
 }

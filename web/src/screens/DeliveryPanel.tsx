@@ -31,8 +31,8 @@ export function DeliveryPanel({ destinationId }: { destinationId: string }) {
     const timer = setInterval(reload, 3000)
     return () => clearInterval(timer)
   }, [])
-  const replay = useAction(async () => {
-    setReplayed(await api.replay(destinationId))
+  const replay = useAction(async (messageId?: string) => {
+    setReplayed(await api.replay(destinationId, messageId === undefined ? undefined : { messageId }))
     reload()
   })
 
@@ -62,7 +62,7 @@ export function DeliveryPanel({ destinationId }: { destinationId: string }) {
       <ErrorNote error={error ?? replay.error} />
       {replayed === undefined ? null : (
         <p className="notice" role="status">
-          {replayed === 0 ? 'There were no failed events to replay.' : `${replayed} failed event${replayed === 1 ? '' : 's'} queued again.`}
+          {replayed === 0 ? 'There were no failed events to replay.' : `${replayed} failed event${replayed === 1 ? ' was' : 's were'} queued again.`}
         </p>
       )}
       <dl className="totals" aria-label="Totals for the range">
@@ -96,7 +96,7 @@ export function DeliveryPanel({ destinationId }: { destinationId: string }) {
           </thead>
           <tbody>
             {data.failures.map((r) => (
-              <ExpandableRow key={r.id} label={formatTime(r.at)} open={open === r.id} onToggle={() => setOpen(open === r.id ? undefined : r.id)} columns={5} detail={<FailureDetail record={r} />}>
+              <ExpandableRow key={r.id} label={formatTime(r.at)} open={open === r.id} onToggle={() => setOpen(open === r.id ? undefined : r.id)} columns={5} detail={<FailureDetail record={r} onReplay={r.status === 'failed' && can('sources:write') ? () => void replay.run(r.messageId) : undefined} busy={replay.busy} />}>
                 <td>{r.status === 'failed' ? <Badge tone="bad">failed</Badge> : <Badge tone="warn">retrying</Badge>}</td>
                 <td>{r.detail}</td>
                 <td className="break">{r.reason}</td>
@@ -115,12 +115,17 @@ export function DeliveryPanel({ destinationId }: { destinationId: string }) {
   )
 }
 
-function FailureDetail({ record }: { record: DeliveryRecord }) {
+function FailureDetail({ record, onReplay, busy }: { record: DeliveryRecord; onReplay: (() => void) | undefined; busy: boolean }) {
   return (
     <div className="failure-detail">
       <p>
         <strong>Error:</strong> {record.reason ?? record.detail} <span className="muted">(message {record.messageId})</span>
       </p>
+      {onReplay === undefined ? null : (
+        <button type="button" onClick={onReplay} disabled={busy}>
+          Replay this event
+        </button>
+      )}
       <h4>Event</h4>
       <pre>{pretty(record.event)}</pre>
       <h4>Logs</h4>
