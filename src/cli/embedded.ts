@@ -34,6 +34,8 @@ export interface EmbeddedOptions {
   /** Base64 of 32 bytes; without it, a key file in the data directory. */
   secretKey?: string
   leaseMs?: number
+  /** How much of the delivery records is kept (the delivery side prunes them). */
+  records?: DeliveryConfig['records']
   maxQueueDepth?: number
   logger?: boolean | object
   /**
@@ -111,6 +113,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
     ...(options.secretKey ? { secretKey: options.secretKey } : { secretKeyFile: keyFile }),
     runtime: plainRuntime,
     sqliteCheckpoints: storeCheckpoints,
+    ...(options.records === undefined ? {} : { records: options.records }),
     // Rounds of 300 jobs through the thread port cost less per job than rounds of 100 (measured: about 12%
     // less CPU per event end to end with rounds of 250), and a round leases whole packs of up to 100 jobs
     // (queue/sqlite-queue.ts), so 300 takes three full ones where 250 took two (13,100 against 10,300

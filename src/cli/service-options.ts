@@ -12,6 +12,9 @@ export const SERVICE_FLAGS = {
   memory: { type: 'string' },
   'allow-private-network': { type: 'boolean' },
   lease: { type: 'string' },
+  'record-retention': { type: 'string' },
+  'records-per-status': { type: 'string' },
+  'count-retention': { type: 'string' },
   config: { type: 'string' },
 } as const satisfies ParseArgsConfig['options']
 
@@ -24,6 +27,9 @@ export const SERVICE_ENV = {
   memory: 'INSERTFN_MEMORY_MB',
   'allow-private-network': 'INSERTFN_ALLOW_PRIVATE_NETWORK',
   lease: 'INSERTFN_LEASE_MS',
+  'record-retention': 'INSERTFN_RECORD_RETENTION_HOURS',
+  'records-per-status': 'INSERTFN_RECORDS_PER_STATUS',
+  'count-retention': 'INSERTFN_COUNT_RETENTION_DAYS',
 } as const
 
 export const SERVICE_HELP = `  --data-dir <dir>         INSERTFN_DATA_DIR    ./data
@@ -36,6 +42,10 @@ export const SERVICE_HELP = `  --data-dir <dir>         INSERTFN_DATA_DIR    ./d
   --allow-private-network  INSERTFN_ALLOW_PRIVATE_NETWORK=1   let functions reach private addresses
   --lease <ms>             INSERTFN_LEASE_MS    60000  how long a worker holds a job; after a crash, its
                                                        jobs run again once their lease ends
+  --record-retention <h>   INSERTFN_RECORD_RETENTION_HOURS  168  how long delivery records keep recent
+                                                 events' details (the event, error, logs, requests)
+  --records-per-status <n> INSERTFN_RECORDS_PER_STATUS  1000  details kept per destination and outcome
+  --count-retention <d>    INSERTFN_COUNT_RETENTION_DAYS  90  how long the per-minute delivery counts are kept
   --config <file>          INSERTFN_CONFIG      (none) a JSON file of options by flag name, such as
                                                  {"data-dir": "/var/lib/insertfn", "timeout": 3000}: used
                                                  where neither the flag nor its variable is given
@@ -48,6 +58,15 @@ export interface ServiceOptions {
   runtime: { allowPrivateNetwork: boolean; timeoutMs?: number; memoryMb?: number }
   leaseMs: number
   secretKey?: string
+  /** How much of the delivery records is kept (written where delivery runs). */
+  records: RecordRetention
+}
+
+/** Bounds of the delivery records; each undefined keeps its default (store/delivery-log.ts). */
+export interface RecordRetention {
+  retentionMs?: number
+  detailsPerStatus?: number
+  countRetentionMs?: number
 }
 
 export function wholeNumber(value: string | undefined, name: string, hint: string): number | undefined {
@@ -75,5 +94,22 @@ export function serviceOptions(values: Values, env: NodeJS.ProcessEnv, hint: str
     },
     leaseMs: wholeNumber(values.lease ?? env.INSERTFN_LEASE_MS, '--lease', hint) ?? 60_000,
     ...(env.INSERTFN_SECRET_KEY ? { secretKey: env.INSERTFN_SECRET_KEY } : {}),
+    records: recordRetention(values, env, hint),
+  }
+}
+
+function recordRetention(values: Values, env: NodeJS.ProcessEnv, hint: string): RecordRetention {
+  const positive = (value: string | undefined, name: string): number | undefined => {
+    const n = wholeNumber(value, name, hint)
+    if (n === 0) throw new UsageError(`${name} must be at least 1: records are always kept for a while`, hint)
+    return n
+  }
+  const hours = positive(values['record-retention'] ?? env.INSERTFN_RECORD_RETENTION_HOURS, '--record-retention')
+  const perStatus = positive(values['records-per-status'] ?? env.INSERTFN_RECORDS_PER_STATUS, '--records-per-status')
+  const days = positive(values['count-retention'] ?? env.INSERTFN_COUNT_RETENTION_DAYS, '--count-retention')
+  return {
+    ...(hours === undefined ? {} : { retentionMs: hours * 3600_000 }),
+    ...(perStatus === undefined ? {} : { detailsPerStatus: perStatus }),
+    ...(days === undefined ? {} : { countRetentionMs: days * 24 * 3600_000 }),
   }
 }

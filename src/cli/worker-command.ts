@@ -64,6 +64,7 @@ export async function workerCommand(argv: string[], processEnv: NodeJS.ProcessEn
       queue: service.queueUrl,
       secretKey: service.secretKey,
       runtime: service.runtime,
+      records: service.records,
       worker: { leaseMs: service.leaseMs, ...(rounds === undefined ? {} : { concurrentRounds: Math.max(1, rounds) }) },
     }, {
       onReport: (r) => metrics?.delivery(tallyOf(r)),

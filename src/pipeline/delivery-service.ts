@@ -8,7 +8,7 @@ import { queueFromUrl } from '../queue/queue-from-url.js'
 import { createRuntime, type RuntimeOptions } from '../runtime/index.js'
 import { ConnectionStore } from '../store/connection-store.js'
 import { openStore, type Checkpoints } from '../store/database.js'
-import { DeliveryLog } from '../store/delivery-log.js'
+import { DeliveryLog, type DeliveryLogOptions } from '../store/delivery-log.js'
 import { FilterStore } from '../store/filter-store.js'
 import { FunctionStore } from '../store/function-store.js'
 import { SecretBox } from '../store/secret-box.js'
@@ -28,6 +28,8 @@ export interface DeliveryConfig {
   worker?: Partial<WorkerOptions>
   /** With a SQLite store: 'external' when a checkpointer thread checkpoints its log (store/checkpointer.ts). */
   sqliteCheckpoints?: Checkpoints
+  /** How much of the delivery records is kept: the writer prunes them. */
+  records?: Pick<DeliveryLogOptions, 'retentionMs' | 'detailsPerStatus' | 'countRetentionMs'>
 }
 
 export interface DeliveryHooks {
@@ -97,6 +99,7 @@ export async function openDelivery(config: DeliveryConfig, hooks: DeliveryHooks 
   const queue = extras.queue ?? await queueFromUrl(config.queue!, { ackWaitMs: config.worker?.leaseMs ?? 60_000, leaseWaitMs: LEASE_WAIT_MS })
   const dedupe = { window: config.worker?.dedupeWindowMs ?? 24 * 3600_000, entries: config.worker?.dedupeEntries ?? 500_000 }
   const deliveries = new DeliveryLog(store.db, {
+    ...config.records,
     dedupeWindowMs: dedupe.window,
     dedupeEntries: dedupe.entries,
     onError: (err) => hooks.onError?.(new Error(`delivery records could not be written: ${(err as Error).message}`)),

@@ -41,6 +41,16 @@ for (const dialect of DIALECTS) {
       assert.equal((await log.counts('old')).reduce((n, c) => n + c.count, 0), 2)
     })
 
+    it('prunes the per-minute counts past their own, longer retention', async () => {
+      const log = new DeliveryLog(store.db, { flushMs: 0, pruneEveryMs: 0, retentionMs: 60_000, countRetentionMs: 2 * 3600_000 })
+      const at = (hoursAgo: number) => new Date(Date.now() - hoursAgo * 3600_000)
+      for (const hoursAgo of [5, 3, 1, 0]) log.report({ destinationId: 'counted', messageId: `m${hoursAgo}`, status: 'delivered', detail: '', attempt: 1, at: at(hoursAgo) })
+      await log.flush()
+      log.report({ destinationId: 'counted', messageId: 'now', status: 'delivered', detail: '', attempt: 1, at: new Date() })
+      await log.close()
+      assert.equal((await log.counts('counted')).reduce((n, c) => n + c.count, 0), 3, 'the last hour and now; not 3 or 5 hours ago')
+    })
+
     it('keeps only the most recent details of each destination and status, while the counts cover every event', async () => {
       const log = new DeliveryLog(store.db, { flushMs: 0, detailsPerStatus: 3, pruneEveryMs: 0 })
       const base = Date.parse('2026-11-27T08:00:00Z')

@@ -46,6 +46,8 @@ export interface DeliveryLogOptions {
    * enough to keep the sample fresh without writing every event's body. @defaultValue 25
    */
   detailsPerFlush?: number
+  /** How long the per-minute counts are kept, ms. @defaultValue 90 days */
+  countRetentionMs?: number
   /** How long a delivery is remembered for the messageId dedupe, ms. @defaultValue 24 hours */
   dedupeWindowMs?: number
   /**
@@ -69,6 +71,7 @@ const ROWS_PER_INSERT = 200
 export class DeliveryLog {
   readonly #db: Kysely<Database>
   readonly #retentionMs: number
+  readonly #countRetentionMs: number
   readonly #detailsPerStatus: number
   readonly #detailsPerFlush: number
   readonly #dedupeWindowMs: number
@@ -87,6 +90,7 @@ export class DeliveryLog {
   constructor(db: Kysely<Database>, options: DeliveryLogOptions = {}) {
     this.#db = db
     this.#retentionMs = options.retentionMs ?? 7 * 24 * 3600_000
+    this.#countRetentionMs = options.countRetentionMs ?? 90 * 24 * 3600_000
     this.#detailsPerStatus = options.detailsPerStatus ?? 1000
     this.#detailsPerFlush = Math.min(options.detailsPerFlush ?? 25, this.#detailsPerStatus)
     this.#dedupeWindowMs = options.dedupeWindowMs ?? 24 * 3600_000
@@ -173,10 +177,15 @@ export class DeliveryLog {
     }
   }
 
-  /** Details past the retention or beyond the cap of their destination and status; deliveries past the dedupe window. */
+  /** Details past the retention or beyond the cap of their destination and status; counts past theirs; deliveries past the dedupe window. */
   async #prune(tx: Kysely<Database>): Promise<void> {
     const now = Date.now()
     await tx.deleteFrom('delivery_events').where('at', '<', new Date(now - this.#retentionMs).toISOString()).execute()
+    // Counts only grow where something was written, and the key (destination, bucket, ...) finds the old ones.
+    const oldestBucket = new Date(now - this.#countRetentionMs).toISOString().slice(0, 16)
+    for (const destinationId of new Set([...this.#touched.values()].map((t) => t.destinationId))) {
+      await tx.deleteFrom('delivery_counts').where('destination_id', '=', destinationId).where('bucket', '<', oldestBucket).execute()
+    }
     await tx.deleteFrom('delivered_batches').where('at', '<', now - this.#dedupeWindowMs).execute()
     // Whole rows, newest first, while the rows newer than them hold fewer than dedupeEntries deliveries.
     const { rows } = await sql<{ id: number | string }>`SELECT id FROM (
