@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { JobQueue } from '../queue/queue.js'
 import { eventStamper, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, type EventProblem, type Stamped, type StampOptions, type TrackingType } from '../spec/events.js'
 import type { ConnectionStore } from '../store/connection-store.js'
+import { IngestRouting } from './ingest-routing.js'
 
 const SINGLE: Record<string, TrackingType> = {
   identify: 'identify', track: 'track', page: 'page', screen: 'screen', group: 'group', alias: 'alias',
@@ -73,6 +74,7 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
   const now = deps.now ?? (() => new Date())
   const maxDepth = deps.maxQueueDepth ?? 1_000_000
   const depth = depthGauge(deps.queue)
+  const ingestRouting = new IngestRouting(deps.connections)
 
   // Browsers post from other origins, with Content-Type text/plain (no preflight) or JSON (preflight).
   app.addHook('onRequest', async (_req, reply) => {
@@ -100,8 +102,9 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
   async function accept(req: FastifyRequest, reply: FastifyReply, events: unknown[], options: Omit<StampOptions, 'receivedAt'>, body: Record<string, unknown>) {
     const writeKey = writeKeyOf(req, body)
     if (writeKey === undefined) throw new TrackingError(401, 'send the write key as the Basic-auth username, or as writeKey in the body')
-    const source = await deps.connections.sourceForWriteKey(writeKey)
-    if (source === undefined) throw new TrackingError(401, 'this write key is not known')
+    const routing = await ingestRouting.forWriteKey(writeKey)
+    if (routing === undefined) throw new TrackingError(401, 'this write key is not known')
+    const { source, destinations } = routing
     const stamp = eventStamper({ ...options, receivedAt: now() })
     const accepted: Stamped[] = []
     const rejected: EventProblem[] = []
@@ -115,7 +118,6 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
       throw new TrackingError(429, `insertfn is behind: ${maxDepth} or more deliveries are waiting; send again after the Retry-After delay`)
     }
     if (source.enabled && accepted.length > 0) {
-      const destinations = (await deps.connections.listDestinations(source.id)).filter((d) => d.enabled)
       // The natural key of a job: a sender retrying a request whose answer it lost adds nothing twice to a
       // queue that dedupes (JetStream).
       const jobs = accepted.flatMap(({ event, json }) => destinations.map((d) => ({ destinationId: d.id, payload: json, dedupeKey: `${event.messageId}:${d.id}` })))

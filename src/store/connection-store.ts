@@ -78,17 +78,31 @@ function webhookSettings(value: Record<string, unknown>, box: SecretBox, keep?: 
 }
 
 export class ConnectionStore {
+  readonly #listeners: (() => void)[] = []
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly box: SecretBox,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** Calls `listener` after every change to sources, write keys or destinations made through this store. */
+  onChange(listener: () => void): void {
+    this.#listeners.push(listener)
+  }
+
+  /** The change's result, once listeners have heard of it (when it succeeded). */
+  async #changed<T>(change: Promise<T>): Promise<T> {
+    const result = await change
+    for (const listener of this.#listeners) listener()
+    return result
+  }
+
   // ---- sources ----
 
   async createSource(input: { slug: string; name?: string; enabled: boolean; settings?: Record<string, unknown> }, actor: string): Promise<SourceRecord> {
     if (!SLUG.test(input.slug)) throw new InvalidInputError('slug', 'slug must be lowercase letters, digits, - and _, starting with a letter or digit, at most 100 characters')
-    return this.db.transaction().execute(async (tx) => {
+    return this.#changed(this.db.transaction().execute(async (tx) => {
       if ((await tx.selectFrom('sources').select('id').where('slug', '=', input.slug).executeTakeFirst()) !== undefined) {
         throw new ConflictError('slug', `a source with slug ${input.slug} already exists`)
       }
@@ -99,7 +113,7 @@ export class ConnectionStore {
       const source = await this.#source(tx, id)
       await recordAudit(tx, { type: 'Source Created', actor, resourceId: id, resourceType: 'Source', resourceName: source.name, after: { slug: source.slug, enabled: source.enabled } }, at)
       return source
-    })
+    }))
   }
 
   async #source(db: Db, id: string): Promise<SourceRecord> {
@@ -129,7 +143,7 @@ export class ConnectionStore {
 
   async updateSource(id: string, patch: { name?: string; enabled?: boolean; slug?: string; settings?: Record<string, unknown> }, actor: string): Promise<SourceRecord> {
     if (patch.slug !== undefined && !SLUG.test(patch.slug)) throw new InvalidInputError('slug', 'slug must be lowercase letters, digits, - and _')
-    return this.db.transaction().execute(async (tx) => {
+    return this.#changed(this.db.transaction().execute(async (tx) => {
       const before = await this.#source(tx, id)
       if (patch.slug !== undefined && patch.slug !== before.slug && (await tx.selectFrom('sources').select('id').where('slug', '=', patch.slug).executeTakeFirst()) !== undefined) {
         throw new ConflictError('slug', `a source with slug ${patch.slug} already exists`)
@@ -149,40 +163,40 @@ export class ConnectionStore {
       const after = await this.#source(tx, id)
       await recordAudit(tx, { type: 'Source Updated', actor, resourceId: id, resourceType: 'Source', resourceName: after.name, before: { slug: before.slug, name: before.name, enabled: before.enabled }, after: { slug: after.slug, name: after.name, enabled: after.enabled } }, at)
       return after
-    })
+    }))
   }
 
   async deleteSource(id: string, actor: string): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await this.#changed(this.db.transaction().execute(async (tx) => {
       const before = await this.#source(tx, id)
       const destinations = await tx.selectFrom('destinations').select('id').where('source_id', '=', id).execute()
       for (const d of destinations) await this.#deleteDestination(tx, d.id)
       await tx.deleteFrom('source_write_keys').where('source_id', '=', id).execute()
       await tx.deleteFrom('sources').where('id', '=', id).execute()
       await recordAudit(tx, { type: 'Source Deleted', actor, resourceId: id, resourceType: 'Source', resourceName: before.name, before: { slug: before.slug, destinations: destinations.length } }, this.now().toISOString())
-    })
+    }))
   }
 
   /** Rotation: a second key works at once; the old one is removed when clients have moved. */
   async addWriteKey(sourceId: string, actor: string): Promise<SourceRecord> {
-    return this.db.transaction().execute(async (tx) => {
+    return this.#changed(this.db.transaction().execute(async (tx) => {
       await this.#source(tx, sourceId)
       const at = this.now().toISOString()
       await tx.insertInto('source_write_keys').values({ write_key: newWriteKey(), source_id: sourceId, created_at: at }).execute()
       const after = await this.#source(tx, sourceId)
       await recordAudit(tx, { type: 'Source Write Key Created', actor, resourceId: sourceId, resourceType: 'Source', resourceName: after.name, after: { writeKeys: after.writeKeys.length } }, at)
       return after
-    })
+    }))
   }
 
   async removeWriteKey(sourceId: string, writeKey: string, actor: string): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await this.#changed(this.db.transaction().execute(async (tx) => {
       const source = await this.#source(tx, sourceId)
       if (!source.writeKeys.includes(writeKey)) throw new NotFoundError('writeKey', `${writeKey.slice(0, 4)}… on source ${sourceId}`)
       if (source.writeKeys.length === 1) throw new ConflictError('writeKey', 'a source keeps at least one write key: add a new one before removing the last')
       await tx.deleteFrom('source_write_keys').where('write_key', '=', writeKey).execute()
       await recordAudit(tx, { type: 'Source Write Key Removed', actor, resourceId: sourceId, resourceType: 'Source', resourceName: source.name, after: { writeKeys: source.writeKeys.length - 1 } }, this.now().toISOString())
-    })
+    }))
   }
 
   // ---- destinations ----
@@ -227,7 +241,7 @@ export class ConnectionStore {
 
   async createDestination(input: { sourceId: string; metadataId: string; name?: string; enabled?: boolean; settings: Record<string, unknown> }, actor: string): Promise<DestinationRecord> {
     if (input.metadataId !== 'webhook' && input.metadataId !== 'function') throw new InvalidInputError('metadataId', `metadataId must be webhook or function, not ${input.metadataId}`)
-    return this.db.transaction().execute(async (tx) => {
+    return this.#changed(this.db.transaction().execute(async (tx) => {
       const source = await tx.selectFrom('sources').select('id').where('id', '=', input.sourceId).executeTakeFirst()
       if (source === undefined) throw new InvalidInputError('sourceId', `source ${input.sourceId} does not exist`)
       const settings = await this.#destinationSettings(tx, input.metadataId as DestinationKind, input.settings)
@@ -237,11 +251,11 @@ export class ConnectionStore {
       const created = await this.#getDestination(tx, id)
       await recordAudit(tx, { type: 'Destination Created', actor, resourceId: id, resourceType: 'Destination', resourceName: created.name, after: { sourceId: created.sourceId, metadataId: created.metadataId, enabled: created.enabled, settings: this.maskedSettings(created) } }, at)
       return created
-    })
+    }))
   }
 
   async updateDestination(id: string, patch: { name?: string | null; enabled?: boolean; settings?: Record<string, unknown> }, actor: string): Promise<DestinationRecord> {
-    return this.db.transaction().execute(async (tx) => {
+    return this.#changed(this.db.transaction().execute(async (tx) => {
       const before = await this.#getDestination(tx, id)
       const settings = patch.settings === undefined ? undefined : await this.#destinationSettings(tx, before.metadataId, patch.settings, before.settings)
       const at = this.now().toISOString()
@@ -258,7 +272,7 @@ export class ConnectionStore {
       const after = await this.#getDestination(tx, id)
       await recordAudit(tx, { type: 'Destination Updated', actor, resourceId: id, resourceType: 'Destination', resourceName: after.name, before: { enabled: before.enabled, settings: this.maskedSettings(before) }, after: { enabled: after.enabled, settings: this.maskedSettings(after) } }, at)
       return after
-    })
+    }))
   }
 
   async #deleteDestination(tx: Tx, id: string): Promise<void> {
@@ -267,11 +281,11 @@ export class ConnectionStore {
   }
 
   async deleteDestination(id: string, actor: string): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await this.#changed(this.db.transaction().execute(async (tx) => {
       const before = await this.#getDestination(tx, id)
       await this.#deleteDestination(tx, id)
       await recordAudit(tx, { type: 'Destination Deleted', actor, resourceId: id, resourceType: 'Destination', resourceName: before.name, before: { sourceId: before.sourceId, metadataId: before.metadataId } }, this.now().toISOString())
-    })
+    }))
   }
 
   /** Settings as the API shows them: every sealed value masked. */
