@@ -10,10 +10,11 @@ import { LeaseLostError, type JobQueue } from './queue.js'
 import { SqliteQueue } from './sqlite-queue.js'
 
 /** A queue used through a port, as the delivery thread uses the server thread's queue. */
-function across(owner: JobQueue): PortQueue {
+function across(owner: JobQueue, options?: { settleGatherMs?: number }, onMessage?: (m: { op: string; args: unknown[] }) => void): PortQueue {
   const channel = new MessageChannel()
   serveQueue(owner, channel.port1)
-  return new PortQueue(channel.port2)
+  if (onMessage !== undefined) channel.port1.on('message', onMessage)
+  return new PortQueue(channel.port2, options)
 }
 
 queueContract('sqlite through a message port', async (clock) => {
@@ -54,5 +55,28 @@ it('settles a round at once where the queue can, and one by one where it cannot,
       await queue.close()
       await owner.close()
     }
+  }
+})
+
+it('settlements made within the gathering time cross in one message, and only what names the lease crosses for an ack', async () => {
+  const owner = SqliteQueue.open({ file: join(mkdtempSync(join(tmpdir(), 'insertfn-port-queue-')), 'queue.db') })
+  const settles: unknown[][] = []
+  const queue = across(owner, { settleGatherMs: 200 }, (m) => (m.op === 'settle' ? settles.push(m.args[0] as unknown[]) : undefined))
+  try {
+    await queue.enqueue([0, 1, 2].map((n) => ({ destinationId: 'd', payload: `{"n":${n}}` })))
+    const [a, b, c] = await queue.lease(3, 60_000)
+    // Three acks a few turns of the event loop apart, as a round's answers come.
+    const acks = [queue.ack(a!)]
+    await new Promise((r) => setImmediate(r))
+    acks.push(queue.ack(b!))
+    await new Promise((r) => setTimeout(r, 5))
+    acks.push(queue.ack(c!))
+    await Promise.all(acks)
+    assert.equal(settles.length, 1)
+    assert.deepEqual(settles[0], [a, b, c].map((j) => ({ op: 'ack', job: { id: j!.id, leaseToken: j!.leaseToken } })))
+    assert.equal(await queue.depth(), 0)
+  } finally {
+    await queue.close()
+    await owner.close()
   }
 })

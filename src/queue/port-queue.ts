@@ -38,14 +38,21 @@ export function serveQueue(queue: JobQueue & Partial<BulkSettling>, port: Messag
   })
 }
 
+/** How long settlements gather before they cross, ms, and how many make a message at once. */
+const SETTLE_GATHER_MS = 2
+const SETTLE_MESSAGE_MAX = 300
+
 /** A JobQueue whose operations run in the thread that serves the other end of the port. */
 export class PortQueue implements JobQueue {
   readonly #port: MessagePort
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
   #next = 0
 
-  constructor(port: MessagePort) {
+  readonly #gatherMs: number
+
+  constructor(port: MessagePort, options: { settleGatherMs?: number } = {}) {
     this.#port = port
+    this.#gatherMs = options.settleGatherMs ?? SETTLE_GATHER_MS
     port.on('message', (a: Answer) => {
       const waiter = this.#pending.get(a.id)
       if (waiter === undefined) return
@@ -63,18 +70,28 @@ export class PortQueue implements JobQueue {
     })
   }
 
-  /** Settlements made in one tick travel together: a message costs more than the settlement itself. */
+  /**
+   * Settlements made within SETTLE_GATHER_MS travel together. A message costs more than the settlements in
+   * it (waking the other thread, and a transaction there), and with one POST per event a round's jobs
+   * settle one by one as their answers come: gathered per tick, a round of 300 made about 18 messages of
+   * its settlements; gathered for 2 ms, about 10. In CPU profiles (whose figures run high) that was 12 µs
+   * less per event on the delivery thread and 6 µs on the server thread. Nothing waits on an ack but the
+   * round that holds the job.
+   */
   #settlements: { s: QueueSettlement; resolve: () => void; reject: (e: Error) => void }[] = []
 
   #settle(s: QueueSettlement): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (this.#settlements.length === 0) setImmediate(() => this.#sendSettlements())
+      if (this.#settlements.length === 0) setTimeout(() => this.#sendSettlements(), this.#gatherMs)
       this.#settlements.push({ s, resolve, reject })
+      if (this.#settlements.length >= SETTLE_MESSAGE_MAX) this.#sendSettlements()
     })
   }
 
   #sendSettlements(): void {
     const batch = this.#settlements
+    // Sent already: the batch filled up, or the port was closed.
+    if (batch.length === 0) return
     this.#settlements = []
     this.#call<(Failure | null)[]>('settle', batch.map((b) => b.s)).then(
       (results) => batch.forEach((b, i) => (results[i] == null ? b.resolve() : b.reject(errorFrom(results[i]!)))),
