@@ -95,6 +95,21 @@ describe('sqlite queue: the jobs of one enqueue share a row per destination (a p
     await two.close()
   })
 
+  it('a settlement that fails rolls back the others of its transaction, and then nothing of their packs is lost', async () => {
+    const clock = testClock()
+    const queue = SqliteQueue.open({ file: fresh(), now: clock.now })
+    await queue.enqueue(jobs(0, 3))
+    const [a, b, c] = await queue.lease(10, T)
+    // The retry of a is written, then b's settlement throws: the transaction, a's retry row included, goes back.
+    assert.throws(() => queue.settleAll([{ op: 'retryAt', job: a!, at: clock.now(), reason: 'later' }, { op: 'fail', job: b!, reason: undefined as unknown as string }]))
+    // The handle has let go of the pack: settling its jobs now would delete it and lose a.
+    await assert.rejects(queue.ack(b!), LeaseLostError)
+    await assert.rejects(queue.ack(c!), LeaseLostError)
+    await clock.advance(T + 1)
+    assert.deepEqual(numbers(await queue.lease(10, T)), [0, 1, 2])
+    await queue.close()
+  })
+
   it(`packs hold at most ${PACK_MAX} jobs, and a round of many packs leases them in order`, async () => {
     const clock = testClock()
     const queue = SqliteQueue.open({ file: fresh(), now: clock.now })

@@ -3,8 +3,8 @@
 // passed is simply due again.
 //
 // Jobs are stored in packs: the jobs one enqueue() call makes for one destination (up to PACK_MAX) share a
-// row, so a batch of 100 events costs one insert, one lease and one delete per destination rather than a
-// hundred of each (the queue's writes were about 40% of the ingesting thread). Each job is still leased,
+// row (and its texts one payload row), so a batch of 100 events is written, leased and deleted once per
+// destination rather than a hundred times (the queue's writes were about 40% of the ingesting thread). Each job is still leased,
 // settled and retried on its own: a job retried or failed out of a pack moves to a row of its own, and
 // the pack's row goes once all its jobs are settled. What this costs: acks within a pack are held in
 // this handle's memory until the pack is done, so after a crash a whole pack runs again (at least once,
@@ -193,7 +193,15 @@ export class SqliteQueue implements JobQueue {
    */
   settleAll(list: readonly QueueSettlement[]): (Error | undefined)[] {
     const now = this.#now()
-    return this.#db.transaction(() => list.map((s) => (this.#settleOne(s, now) ? undefined : new LeaseLostError(s.job.id))))()
+    try {
+      return this.#db.transaction(() => list.map((s) => (this.#settleOne(s, now) ? undefined : new LeaseLostError(s.job.id))))()
+    } catch (err) {
+      // The rows went back, but the marks of settled jobs in memory did not: a pack marked done would be
+      // deleted when its last job settles, losing a retry or a failure that was rolled back. So this handle
+      // lets go of every pack of the list; their rows stay, and when the leases end every job runs again.
+      for (const s of list) this.#held.delete(placeOf(s.job.id).packId)
+      throw err
+    }
   }
 
   #settleOne(s: QueueSettlement, now: number): boolean {
@@ -214,8 +222,6 @@ export class SqliteQueue implements JobQueue {
       this.#held.delete(packId)
       return false
     }
-    // If this transaction fails, the marks below stay while the rows do not change: the pack's row is
-    // still there, so when its lease ends every job of it runs again. Nothing is lost.
     if (s.op !== 'ack') {
       // Out of the pack into a row of its own: due later, or failed (kept for replay).
       const failed = s.op === 'fail'

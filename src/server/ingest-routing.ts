@@ -37,7 +37,8 @@ export class IngestRouting {
     if (this.#known.size >= MAX_KEYS) this.#known = new Map()
     this.#known.set(writeKey, { at: now, routing })
     // Unknown keys and failed reads are not kept: the next request asks the store again.
-    routing.then((r) => r === undefined && this.#known.delete(writeKey), () => this.#known.delete(writeKey))
+    const forget = () => this.#known.get(writeKey)?.routing === routing && this.#known.delete(writeKey)
+    routing.then((r) => r === undefined && forget(), forget)
     return routing
   }
 
