@@ -1,9 +1,9 @@
-// Delivery records (Segment's Event Delivery): per destination, counts per minute and outcome, and the
-// recent events with their details, and a log of what was delivered, in order (a row per destination and second) (workers read it into their
-// dedupe memory: pipeline/delivery-service.ts). Reports are
-// buffered and written in one transaction per flush, so the worker never waits on a row at a time. Counts
-// cover every event and are kept; details are a bounded sample (the most recent per destination and status,
-// within the retention), because a record of every event's body would grow with the traffic.
+// Delivery records (Segment's Event Delivery): per destination, counts per minute and outcome, the recent
+// events with their details, and a log of what was delivered, in order, a row per destination and second
+// (workers read it into their dedupe memory: pipeline/delivery-service.ts). Reports are buffered and
+// written in one transaction per flush, so the worker never waits on a row at a time. Counts cover every
+// event and are kept for their retention; details are a bounded sample (the most recent per destination
+// and status, within the retention), because a record of every event's body would grow with the traffic.
 import { sql, type Kysely } from 'kysely'
 import { newId } from './ids.js'
 import type { Database } from './schema.js'
