@@ -16,12 +16,29 @@ const HOUSEKEEPING_MS = 100
 /** Events handed to the sandbox in one entry, at most. */
 const MAX_RUN = 256
 
+/**
+ * A function that calls the host (crypto, URL, fetch, timers) at least this often per event runs on the
+ * calling thread: from a run on another thread each host call is a round trip between threads, about
+ * ten times its cost on the calling thread.
+ */
+const OFF_THREAD_MAX_HOST_CALLS = 0.25
+
 /** An invokeText call waiting for the next run. `alone`: it must run in a run of its own (after a fault). */
 interface TextCall {
   eventJson: string
   settingsJson: string
   resolve: (r: TextInvocationResult) => void
   alone?: boolean
+}
+
+/** A run of invokeText calls, made ready for the isolate. */
+interface PreparedRun {
+  calls: TextCall[]
+  invs: Invocation[]
+  base: number
+  startedAt: number
+  sandbox: SandboxIsolate
+  hostCallsBefore: number
 }
 
 /** Host-side state of one invocation. Allocations are lazy: most invocations never fetch or set a timer. */
@@ -109,8 +126,14 @@ export class LoadedFunction {
   #loading = false
   /** invokeText calls made since the last run: they go into the sandbox together. */
   #textCalls: TextCall[] = []
-  /** Events the next run may take (see #runTextCalls). */
+  /** Events the next run may take (see #finishRun). */
   #runLimit = MAX_RUN
+  /** A run is in the isolate on a thread of isolated-vm's pool: other entries wait in #deferred. */
+  #offThread = false
+  #deferred: (() => void)[] = []
+  /** Calls the sandbox made to the host, and per event in the last run. */
+  #hostCalls = 0
+  #hostCallsPerEvent = 0
 
   constructor(ctx: FunctionContext) {
     this.#ctx = ctx
@@ -129,6 +152,11 @@ export class LoadedFunction {
   /** What the code logged while loading (the first time). */
   get loadLogs(): LogLine[] {
     return this.#loadLogs
+  }
+
+  /** Whether the next run of invokeText calls goes to a thread of isolated-vm's pool (see RuntimeOptions.offThreadRuns). */
+  get runsOffThread(): boolean {
+    return this.#ctx.options.offThreadRuns && this.#hostCallsPerEvent < OFF_THREAD_MAX_HOST_CALLS
   }
 
   /** How many times the isolate was rebuilt after a fault (for tests and metrics). */
@@ -159,10 +187,10 @@ export class LoadedFunction {
     // Each callback returns, never throws: a host exception would carry host stack frames into the sandbox.
     return {
       done: (id, payload, logs) => this.#done(id, payload, logs),
-      start: (id, callId, kind, payload) => this.#start(id, callId, kind, payload),
-      timer: (id, timerId, delayMs) => this.#timer(id, timerId, delayMs),
+      start: (id, callId, kind, payload) => (this.#hostCalls++, this.#start(id, callId, kind, payload)),
+      timer: (id, timerId, delayMs) => (this.#hostCalls++, this.#timer(id, timerId, delayMs)),
       cancelTimer: (timerId) => this.#cancelTimer(timerId),
-      sync: (op, args) => this.#services.sync(op, args),
+      sync: (op, args) => (this.#hostCalls++, this.#services.sync(op, args)),
     }
   }
 
@@ -192,19 +220,35 @@ export class LoadedFunction {
   }
 
   #runTextCalls(): void {
-    while (this.#textCalls.length > 0) {
+    while (this.#textCalls.length > 0 && !this.#offThread) {
       const calls = this.#textCalls
       let size = 1
       if (calls[0]!.alone !== true) while (size < this.#runLimit && size < calls.length && calls[size]!.alone !== true) size++
-      const run = calls.slice(0, size)
+      const run = this.#prepareRun(calls.slice(0, size))
       this.#textCalls = calls.slice(size)
-      const rest = this.#runText(run)
-      // A run that stops early (its time slice is used, or an event awaits I/O) hands the rest back, and
-      // they are copied into the sandbox again: so runs shrink to what the function gets through in one,
-      // and grow back when whole runs finish.
-      this.#runLimit = rest.length === 0 ? Math.min(MAX_RUN, this.#runLimit * 2) : Math.max(1, 2 * (run.length - rest.length))
-      if (rest.length > 0) this.#textCalls = [...rest, ...this.#textCalls]
+      if (run === undefined) continue
+      const { timeoutMs } = this.#ctx.options
+      const inputs = run.calls.map((c) => c.eventJson)
+      const settings = run.calls.map((c) => c.settingsJson)
+      const runTimeoutMs = timeoutMs + this.#ctx.boot.runSliceMs + 1
+      if (this.runsOffThread) {
+        this.#offThread = true
+        void run.sandbox.invokeEachOffThread(run.base, this.kind, inputs, settings, runTimeoutMs).then((fault) => {
+          this.#offThread = false
+          this.#finishRun(run, fault)
+          for (const entry of this.#deferred.splice(0)) entry()
+          this.#runTextCalls()
+        })
+        return
+      }
+      this.#finishRun(run, run.sandbox.invokeEach(run.base, this.kind, inputs, settings, runTimeoutMs))
     }
+  }
+
+  /** Entries into the isolate wait while a run holds it on another thread; those that waited go first after it. */
+  #whenIdle(entry: () => void): void {
+    if (this.#offThread) this.#deferred.push(entry)
+    else entry()
   }
 
   /** The isolate, rebuilt if a fault disposed it; or why it could not be, as a retryable error. */
@@ -218,17 +262,17 @@ export class LoadedFunction {
     }
   }
 
-  /** One run of single events in the sandbox. Returns the calls it did not start, to run next. */
-  #runText(calls: TextCall[]): TextCall[] {
+  /** A run's invocations, registered before it starts so that the host calls its events make find them. */
+  #prepareRun(calls: TextCall[]): PreparedRun | undefined {
     const settleAll = (error: ErrorInfo) => calls.forEach((c) => c.resolve({ outcome: 'error', error, logs: [], requests: [], durationMs: 0 }))
     if (this.#disposed) {
       settleAll(hostError('SandboxReset', 'the function was disposed before this invocation started'))
-      return []
+      return undefined
     }
     const sandbox = this.#usableSandbox()
     if (!(sandbox instanceof SandboxIsolate)) {
       settleAll(sandbox)
-      return []
+      return undefined
     }
     const { timeoutMs, maxRequestsPerEvent } = this.#ctx.options
     const startedAt = performance.now()
@@ -240,7 +284,24 @@ export class LoadedFunction {
       this.#invocations.set(inv.id, inv)
       return inv
     })
-    const fault = sandbox.invokeEach(base, this.kind, calls.map((c) => c.eventJson), calls.map((c) => c.settingsJson), timeoutMs + this.#ctx.boot.runSliceMs + 1)
+    return { calls, invs, base, startedAt, sandbox, hostCallsBefore: this.#hostCalls }
+  }
+
+  /**
+   * Settles what a run finished and hands back the calls it did not start, to go first in the next run: so
+   * runs shrink to what the function gets through in one (its time slice used, or an event awaiting I/O),
+   * and grow back when whole runs finish.
+   */
+  #finishRun(run: PreparedRun, fault: SandboxFault | undefined): void {
+    const rest = this.#collectRun(run, fault)
+    this.#hostCallsPerEvent = (this.#hostCalls - run.hostCallsBefore) / Math.max(1, run.calls.length - rest.length)
+    this.#runLimit = rest.length === 0 ? Math.min(MAX_RUN, this.#runLimit * 2) : Math.max(1, 2 * (run.calls.length - rest.length))
+    if (rest.length > 0) this.#textCalls = [...rest, ...this.#textCalls]
+  }
+
+  #collectRun({ calls, invs, base, startedAt, sandbox }: PreparedRun, fault: SandboxFault | undefined): TextCall[] {
+    // Disposed while the run was on another thread: dispose() has settled its invocations.
+    if (this.#disposed || sandbox !== this.#sandbox) return []
     // Asked even after a timeout: the isolate still answers, and says which event was running.
     const progress = readProgress(sandbox.collect(base, HOUSEKEEPING_MS), calls.length)
     const finished = isFault(progress) ? 0 : progress.items.length
@@ -285,6 +346,7 @@ export class LoadedFunction {
   }
 
   #run(batch: boolean, input: unknown, settings: unknown, eventCount: number): Promise<InvocationResult | BatchResult> {
+    if (this.#offThread) return new Promise((resolve) => this.#deferred.push(() => resolve(this.#run(batch, input, settings, eventCount))))
     if (this.#disposed) return Promise.reject(new Error(`function ${this.name} was disposed`))
     let inputJson: string
     let settingsJson: string
@@ -350,6 +412,10 @@ export class LoadedFunction {
   /** The deadline passed while the invocation waited (on a request or a timer): abandon it, keep the isolate. */
   #expire(inv: Invocation): void {
     if (inv.finished) return
+    if (this.#offThread) {
+      this.#deferred.push(() => this.#expire(inv))
+      return
+    }
     const timeout = hostError('Timeout', `the function did not finish within ${this.#ctx.options.timeoutMs} ms`)
     const sandbox = this.#sandbox
     let partial: string | undefined
@@ -446,6 +512,10 @@ export class LoadedFunction {
    * complete), but not after the invocation was abandoned or its isolate rebuilt.
    */
   #settleCall(inv: Invocation, callId: number, ok: boolean, value: unknown): void {
+    if (this.#offThread) {
+      this.#deferred.push(() => this.#settleCall(inv, callId, ok, value))
+      return
+    }
     const sandbox = this.#sandbox
     if (sandbox === undefined || sandbox.disposed || inv.generation !== this.#generation) return
     if (inv.finished && inv.aborted) return
@@ -464,7 +534,9 @@ export class LoadedFunction {
   }
 
   #schedule(inv: Invocation, timerId: number, delayMs: number): void {
-    const handle = setTimeout(() => {
+    const handle = setTimeout(() => this.#whenIdle(() => {
+      // Cancelled while it waited for a run on another thread to end.
+      if (this.#timerOwners.get(timerId) !== inv) return
       inv.timers.delete(timerId)
       this.#timerOwners.delete(timerId)
       if (inv.finished) return
@@ -473,7 +545,7 @@ export class LoadedFunction {
       const repeat = sandbox.fire(inv.id, timerId, inv.remainingMs())
       if (isFault(repeat)) this.#fault(repeat, inv)
       else if (repeat && !inv.finished) this.#schedule(inv, timerId, Math.max(1, delayMs))
-    }, delayMs)
+    }), delayMs)
     inv.timers.set(timerId, handle)
     this.#timerOwners.set(timerId, inv)
   }

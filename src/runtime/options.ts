@@ -27,6 +27,14 @@ const OptionsSchema = z.strictObject({
    * @defaultValue false
    */
   allowPrivateNetwork: z.boolean().default(false),
+  /**
+   * Runs of events (LoadedFunction.invokeText, what the pipeline uses) execute on a thread of
+   * isolated-vm's pool, so the calling thread goes on with its other work, such as sending the events
+   * of the run before. A function that calls the host often (crypto, URL, fetch, timers) runs on the
+   * calling thread anyway, where those calls are cheaper. Off: every run blocks the calling thread.
+   * @defaultValue true
+   */
+  offThreadRuns: z.boolean().default(true),
 })
 
 export type RuntimeOptions = z.input<typeof OptionsSchema>

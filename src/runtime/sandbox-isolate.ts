@@ -161,6 +161,20 @@ export class SandboxIsolate {
     }
   }
 
+  /**
+   * invokeEach on a thread of isolated-vm's pool: the calling thread goes on with other work until it
+   * settles. The caller makes no other entry into this isolate meanwhile (it would block its thread on the
+   * isolate's lock while the run may be waiting for that thread to answer a host call).
+   */
+  async invokeEachOffThread(base: number, kind: FunctionKind, inputsJson: string[], settingsJson: string[], timeoutMs: number): Promise<SandboxFault | undefined> {
+    try {
+      await this.#invokeEach.apply(undefined, [base, kind, inputsJson, settingsJson], { ...COPY, timeout: ms(timeoutMs) })
+      return undefined
+    } catch (err) {
+      return faultOf(err, this.#isolate)
+    }
+  }
+
   /** What an invokeEach run finished and how many of its events it started; it still answers after the run timed out. */
   collect(base: number, timeoutMs: number): RunProgress | SandboxFault {
     try {

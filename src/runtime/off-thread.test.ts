@@ -1,0 +1,90 @@
+// Runs of events (invokeText) execute on a thread of isolated-vm's pool, so the thread that called goes on
+// with its work meanwhile; entries that arrive while a run holds the isolate wait for it, and a function
+// that calls the host for every event runs on the calling thread, where host calls are cheap.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { json, mockFetch, testEvent, testRuntime } from '../testing/fixtures.js'
+
+const text = (fields: Record<string, unknown>) => JSON.stringify(testEvent(fields))
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const BUSY = `async function onTrack(e) {
+  if (e.event === 'busy') { const end = Date.now() + 200; while (Date.now() < end) {} }
+  return e
+}`
+
+/** When a 20 ms host timer fired, and when a run of one 200 ms event answered, ms after the call. */
+async function timerAgainstRun(offThreadRuns: boolean): Promise<{ timerAt: number; answeredAt: number }> {
+  const fn = await testRuntime({ offThreadRuns }).load(BUSY)
+  await fn.invokeText(text({ event: 'warm' }), '{}')
+  const started = performance.now()
+  let timerAt = NaN
+  const timer = delay(20).then(() => (timerAt = performance.now() - started))
+  const r = await fn.invokeText(text({ event: 'busy' }), '{}')
+  const answeredAt = performance.now() - started
+  await timer
+  assert.equal(r.outcome, 'forwarded')
+  return { timerAt, answeredAt }
+}
+
+describe('invokeText runs on a thread of its own', () => {
+  it("leaves the calling thread's event loop turning while a run computes", async () => {
+    const off = await timerAgainstRun(true)
+    assert.ok(off.timerAt < off.answeredAt - 100, `the timer fired at ${off.timerAt.toFixed(0)} ms, the run answered at ${off.answeredAt.toFixed(0)} ms`)
+    // The same measure on the calling thread: the timer waits for the run. This is what the test tells apart.
+    const on = await timerAgainstRun(false)
+    assert.ok(on.timerAt >= on.answeredAt - 5, `on the calling thread the timer fired at ${on.timerAt.toFixed(0)} ms, before the run answered at ${on.answeredAt.toFixed(0)} ms`)
+  })
+
+  it("delivers a request's answer that comes while another run holds the isolate, after that run", async () => {
+    const api = mockFetch({ 'https://api.example.com/slow': async () => (await delay(60), json({ ok: 1 })) })
+    const fn = await testRuntime({ fetch: api.fetch }).load(`
+      async function onTrack(e) {
+        if (e.event === 'fetch') e.properties.got = (await (await fetch('https://api.example.com/slow')).json()).ok
+        if (e.event === 'busy') { const end = Date.now() + 200; while (Date.now() < end) {} }
+        return e
+      }`)
+    const fetching = fn.invokeText(text({ event: 'fetch' }), '{}').then((r) => ({ r, at: performance.now() }))
+    await delay(5)
+    // Calls that make no host call bring the next run off the calling thread again, before the answer comes.
+    await Promise.all(Array.from({ length: 8 }, () => fn.invokeText(text({ event: 'plain' }), '{}')))
+    assert.equal(fn.runsOffThread, true)
+    const busy = fn.invokeText(text({ event: 'busy' }), '{}').then((r) => ({ r, at: performance.now() }))
+    const [f, b] = await Promise.all([fetching, busy])
+    assert.deepEqual([f.r.outcome, JSON.parse(f.r.eventJson!).properties.got, b.r.outcome], ['forwarded', 1, 'forwarded'])
+    assert.ok(f.at >= b.at, 'the answer entered the isolate only once the busy run had let go of it')
+  })
+
+  it('keeps a function that calls the host for every event on the calling thread, and moves it off again when it stops', async () => {
+    const fn = await testRuntime().load(`
+      async function onTrack(e) {
+        if (e.event === 'hash') e.properties.h = crypto.createHash('sha256').update(e.userId).digest('hex')
+        return e
+      }`)
+    assert.equal(fn.runsOffThread, true)
+    const hashed = await Promise.all(Array.from({ length: 20 }, () => fn.invokeText(text({ event: 'hash' }), '{}')))
+    assert.equal(JSON.parse(hashed[0]!.eventJson!).properties.h.length, 64)
+    assert.equal(fn.runsOffThread, false)
+    await Promise.all(Array.from({ length: 20 }, () => fn.invokeText(text({ event: 'plain' }), '{}')))
+    assert.equal(fn.runsOffThread, true)
+  })
+
+  it('answers a run that is on another thread when the function is disposed, as retryable, and keeps nothing waiting', async () => {
+    const fn = await testRuntime().load(BUSY)
+    const pending = fn.invokeText(text({ event: 'busy' }), '{}')
+    const queued = fn.invokeText(text({ event: 'later' }), '{}')
+    await delay(30)
+    await fn.dispose()
+    const [r, q] = await Promise.all([pending, queued])
+    assert.deepEqual([r.outcome, r.error?.name, r.error?.retryable], ['error', 'SandboxReset', true])
+    assert.deepEqual([q.outcome, q.error?.retryable], ['error', true])
+  })
+
+  it('runs invoke() calls made during an off-thread run after it, with their own results', async () => {
+    const fn = await testRuntime().load(BUSY)
+    const busy = fn.invokeText(text({ event: 'busy' }), '{}')
+    await delay(10)
+    const direct = await fn.invoke(testEvent({ event: 'direct' }))
+    assert.deepEqual([direct.outcome, direct.event?.event], ['forwarded', 'direct'])
+    assert.equal((await busy).outcome, 'forwarded')
+  })
+})
