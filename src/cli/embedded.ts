@@ -1,6 +1,6 @@
 // `insertfn start` put together. The embedded default: every part on files in one data directory (SQLite for
-// the store and for the queue), the server (ingestion and the management API) on the main thread and
-// delivery in a worker thread of the same process. Scaled out: the store in Postgres, the queue in NATS
+// the store and for the queue), the server (ingestion and the management API) on the main thread, the
+// queue in a thread of its own and delivery in another, all in one process. Scaled out: the store in Postgres, the queue in NATS
 // JetStream, and delivery in `insertfn worker` processes (or threads here too, if asked for).
 // The end-to-end benchmark builds the same thing through the CLI.
 import { join } from 'node:path'
@@ -10,6 +10,8 @@ import { openDelivery, type DeliveryConfig, type DeliveryService } from '../pipe
 import { startDeliveryThread, type DeliveryThread } from '../pipeline/delivery-thread.js'
 import { notifyingQueue } from '../queue/notifying-queue.js'
 import { parseQueueUrl, queueFromUrl } from '../queue/queue-from-url.js'
+import type { JobQueue } from '../queue/queue.js'
+import { startQueueThread, type QueueThread } from '../queue/queue-thread.js'
 import { PACK_MAX } from '../queue/sqlite-queue.js'
 import { createRuntime, type RuntimeOptions } from '../runtime/index.js'
 import { buildServer } from '../server/app.js'
@@ -88,7 +90,25 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
     await store.close()
     throw err
   }
-  const queue = await queueFromUrl(queueUrl, { ackWaitMs: options.leaseMs ?? 60_000, ...(sqliteQueue ? { checkpoints: 'external' as const } : {}) })
+  // A SQLite queue lives in a thread of its own (queue/queue-thread.ts); this thread and delivery use it through ports.
+  let queueThread: QueueThread | undefined
+  let queue: JobQueue
+  try {
+    if (queueTarget.kind === 'sqlite') {
+      queueThread = await startQueueThread({ file: queueTarget.file, checkpoints: 'external' }, (message) => {
+        // Nothing can be taken or delivered any more; what was enqueued is in the file, and leases bring back what was held.
+        process.stderr.write(`insertfn: ${message}; stopping so that a supervisor starts insertfn again\n`)
+        process.exit(1)
+      })
+      queue = queueThread.client()
+    } else {
+      queue = await queueFromUrl(queueUrl, { ackWaitMs: options.leaseMs ?? 60_000 })
+    }
+  } catch (err) {
+    await runtime.close()
+    await store.close()
+    throw err
+  }
   const checkpointer = sqliteFiles.length > 0 ? startCheckpointer(sqliteFiles) : undefined
   const tokens = new TokenStore(store.db)
   const connections = new ConnectionStore(store.db, secrets)
@@ -108,7 +128,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
   const { fetch, ...plainRuntime } = options.runtime ?? {}
   const config: DeliveryConfig = {
     database,
-    // A SQLite queue keeps one writer, this thread: delivery threads lease through it. JetStream takes connections from anywhere.
+    // A SQLite queue keeps one writer, its thread: delivery threads lease through it. JetStream takes connections from anywhere.
     ...(sqliteQueue ? {} : { queue: queueUrl }),
     ...(options.secretKey ? { secretKey: options.secretKey } : { secretKeyFile: keyFile }),
     runtime: plainRuntime,
@@ -131,15 +151,14 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
       if (started) return
       started = true
       const onError = (message: string) => app.log.error(`delivery: ${message}`)
-      const shared = sqliteQueue ? queue : undefined
       for (let i = 0; i < workers; i++) {
         if ((options.delivery ?? 'thread') === 'thread' && fetch === undefined) {
-          running.push(await startDeliveryThread(config, shared, { onTallies: (ts) => ts.forEach((t) => metrics.delivery(t)), onError }))
+          running.push(await startDeliveryThread(config, queueThread?.port, { onTallies: (ts) => ts.forEach((t) => metrics.delivery(t)), onError }))
         } else {
           const service = await openDelivery(config, {
             onReport: (r) => metrics.delivery(tallyOf(r)),
             onError: (err) => onError(err instanceof Error ? err.message : String(err)),
-          }, { ...(shared === undefined ? {} : { queue: shared }), ...(fetch === undefined ? {} : { fetch }) })
+          }, { ...(queueThread === undefined ? {} : { queue: queueThread.client() }), ...(fetch === undefined ? {} : { fetch }) })
           service.worker.start()
           running.push(service)
         }
@@ -150,6 +169,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
       await Promise.all(running.map((d) => ('stop' in d ? d.stop() : d.close())))
       await runtime.close()
       await queue.close()
+      await queueThread?.close()
       await store.close()
       await checkpointer?.close()
     },

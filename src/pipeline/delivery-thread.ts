@@ -1,9 +1,7 @@
 // Runs the delivery service in a worker thread of the server's process: ingestion and delivery each get an
 // event loop (and a core) of their own, and a burst of ingestion cannot starve delivery. The thread sends
 // back only tallies for the server's metrics; records go straight to the store from the thread.
-import { MessageChannel, Worker as Thread } from 'node:worker_threads'
-import { serveQueue } from '../queue/port-queue.js'
-import type { JobQueue } from '../queue/queue.js'
+import { Worker as Thread } from 'node:worker_threads'
 import type { DeliveryTally } from './delivery-records.js'
 import type { MessagePort } from 'node:worker_threads'
 import type { DeliveryConfig } from './delivery-service.js'
@@ -36,20 +34,18 @@ export interface ThreadData {
 }
 
 /**
- * Starts delivery in a thread. With `queue`, the thread leases from it through this thread (which stays the
- * queue's only user); without it, the thread opens the queue named in the config itself.
+ * Starts delivery in a thread. With `connectQueue`, the thread uses the queue through the port it gives
+ * (a new one each time the thread starts); without it, the thread opens the queue named in the config.
  */
-export async function startDeliveryThread(config: DeliveryConfig, queue: JobQueue | undefined, hooks: DeliveryThreadHooks): Promise<DeliveryThread> {
+export async function startDeliveryThread(config: DeliveryConfig, connectQueue: (() => MessagePort) | undefined, hooks: DeliveryThreadHooks): Promise<DeliveryThread> {
   let stopping = false
   let current: Thread
   let restartTimer: NodeJS.Timeout | undefined
 
   function spawn(): Promise<void> {
-    const channel = queue === undefined ? undefined : new MessageChannel()
-    if (channel !== undefined) serveQueue(queue!, channel.port1)
-    const data: ThreadData = { config, ...(channel === undefined ? {} : { queuePort: channel.port2 }) }
-    const thread = new Thread(new URL('./delivery-thread-entry.js', import.meta.url), { workerData: data, transferList: channel === undefined ? [] : [channel.port2] })
-    thread.once('exit', () => channel?.port1.close())
+    const queuePort = connectQueue?.()
+    const data: ThreadData = { config, ...(queuePort === undefined ? {} : { queuePort }) }
+    const thread = new Thread(new URL('./delivery-thread-entry.js', import.meta.url), { workerData: data, transferList: queuePort === undefined ? [] : [queuePort] })
     current = thread
     return new Promise<void>((ready, failed) => {
       let started = false

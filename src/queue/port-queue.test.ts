@@ -80,3 +80,11 @@ it('settlements made within the gathering time cross in one message, and only wh
     await owner.close()
   }
 })
+
+it('rejects the operations still waiting when the serving end goes away, saying the queue is gone', async () => {
+  const channel = new MessageChannel()
+  // A server that takes the request and dies before it answers.
+  channel.port1.on('message', () => channel.port1.close())
+  const queue = new PortQueue(channel.port2)
+  await assert.rejects(queue.depth(), /the queue is gone/)
+})

@@ -1,0 +1,58 @@
+// The embedded SQLite queue in a thread of its own; the server and the delivery threads use it through
+// ports (PortQueue). The server thread used to own it: while it was ingesting, its event loop was busy
+// parsing batches and answered the delivery thread's leases 20 to 90 ms late (measured, 8 connections
+// posting batches of 100), which starved delivery of jobs just when there were most. This thread does
+// nothing but the queue's transactions, so its answers wait on no one, and the server thread no longer
+// spends its time in SQLite. It is still the file's only writer.
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
+import { PortQueue } from './port-queue.js'
+
+export interface QueueThreadData {
+  file: string
+  checkpoints: 'auto' | 'external'
+}
+
+export type QueueThreadMessage = { type: 'ready' } | { type: 'failed'; message: string }
+
+export interface QueueThread {
+  /** A client of the queue for the calling thread. */
+  client(): PortQueue
+  /** A port for another thread, which makes its own PortQueue with it. */
+  port(): MessagePort
+  /** Closes the queue's file once its clients are done, and ends the thread. */
+  close(): Promise<void>
+}
+
+/**
+ * Opens the queue file in a new thread; rejects with the reason when it cannot be opened. If the thread
+ * ends without being asked to, `onLost` hears why: nothing could be enqueued or leased any more.
+ */
+export async function startQueueThread(data: QueueThreadData, onLost: (message: string) => void): Promise<QueueThread> {
+  const thread = new Worker(new URL('./queue-thread-entry.js', import.meta.url), { workerData: data })
+  let closing = false
+  await new Promise<void>((ready, failed) => {
+    thread.once('message', (m: QueueThreadMessage) => (m.type === 'ready' ? ready() : failed(new Error(m.message))))
+    thread.once('error', failed)
+    thread.once('exit', (code) => failed(new Error(`the queue thread exited with code ${code} before it opened ${data.file}`)))
+  })
+  thread.on('error', (err) => onLost(`the queue thread failed: ${err.stack ?? err.message}`))
+  thread.on('exit', (code) => {
+    if (!closing) onLost(`the queue thread exited with code ${code}`)
+  })
+  const port = (): MessagePort => {
+    const channel = new MessageChannel()
+    thread.postMessage({ type: 'serve', port: channel.port2 }, [channel.port2])
+    return channel.port1
+  }
+  return {
+    port,
+    client: () => new PortQueue(port()),
+    async close() {
+      if (closing) return
+      closing = true
+      const exited = new Promise<void>((r) => thread.once('exit', () => r()))
+      thread.postMessage({ type: 'stop' })
+      await exited
+    },
+  }
+}
