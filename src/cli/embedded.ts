@@ -1,7 +1,8 @@
 // `insertfn start` put together. The embedded default: every part on files in one data directory (SQLite for
 // the store and for the queue), the server (ingestion and the management API) on the main thread, the
-// queue in a thread of its own and delivery in another, all in one process. Scaled out: the store in Postgres, the queue in NATS
-// JetStream, and delivery in `insertfn worker` processes (or threads here too, if asked for).
+// queue in a thread of its own and delivery in another, all in one process. Scaled out: the store in
+// Postgres, the queue in NATS JetStream, and delivery in `insertfn worker` processes (or threads here
+// too, if asked for).
 // The end-to-end benchmark builds the same thing through the CLI.
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'

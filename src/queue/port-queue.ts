@@ -80,8 +80,8 @@ export class PortQueue implements JobQueue {
    * it (waking the other thread, and a transaction there), and with one POST per event a round's jobs
    * settle one by one as their answers come: gathered per tick, a round of 300 made about 18 messages of
    * its settlements; gathered for 2 ms, about 10. In CPU profiles (whose figures run high) that was 12 µs
-   * less per event on the delivery thread and 6 µs on the thread that served the queue (then the server's). Nothing waits on an ack but the
-   * round that holds the job.
+   * less per event on the delivery thread and 6 µs on the thread that served the queue (then the
+   * server's). Nothing waits on an ack but the round that holds the job.
    */
   #settlements: { s: QueueSettlement; resolve: () => void; reject: (e: Error) => void }[] = []
 

@@ -245,10 +245,14 @@ export class LoadedFunction {
     }
   }
 
-  /** Entries into the isolate wait while a run holds it on another thread; those that waited go first after it. */
-  #whenIdle(entry: () => void): void {
-    if (this.#offThread) this.#deferred.push(entry)
-    else entry()
+  /**
+   * Entries into the isolate wait while a run holds it on another thread, and go first, in order, once it
+   * ends. True when the entry was put off.
+   */
+  #putOff(entry: () => void): boolean {
+    if (!this.#offThread) return false
+    this.#deferred.push(entry)
+    return true
   }
 
   /** The isolate, rebuilt if a fault disposed it; or why it could not be, as a retryable error. */
@@ -346,7 +350,7 @@ export class LoadedFunction {
   }
 
   #run(batch: boolean, input: unknown, settings: unknown, eventCount: number): Promise<InvocationResult | BatchResult> {
-    if (this.#offThread) return new Promise((resolve) => this.#deferred.push(() => resolve(this.#run(batch, input, settings, eventCount))))
+    if (this.#offThread) return new Promise((resolve) => this.#putOff(() => resolve(this.#run(batch, input, settings, eventCount))))
     if (this.#disposed) return Promise.reject(new Error(`function ${this.name} was disposed`))
     let inputJson: string
     let settingsJson: string
@@ -411,11 +415,7 @@ export class LoadedFunction {
 
   /** The deadline passed while the invocation waited (on a request or a timer): abandon it, keep the isolate. */
   #expire(inv: Invocation): void {
-    if (inv.finished) return
-    if (this.#offThread) {
-      this.#deferred.push(() => this.#expire(inv))
-      return
-    }
+    if (inv.finished || this.#putOff(() => this.#expire(inv))) return
     const timeout = hostError('Timeout', `the function did not finish within ${this.#ctx.options.timeoutMs} ms`)
     const sandbox = this.#sandbox
     let partial: string | undefined
@@ -512,10 +512,7 @@ export class LoadedFunction {
    * complete), but not after the invocation was abandoned or its isolate rebuilt.
    */
   #settleCall(inv: Invocation, callId: number, ok: boolean, value: unknown): void {
-    if (this.#offThread) {
-      this.#deferred.push(() => this.#settleCall(inv, callId, ok, value))
-      return
-    }
+    if (this.#putOff(() => this.#settleCall(inv, callId, ok, value))) return
     const sandbox = this.#sandbox
     if (sandbox === undefined || sandbox.disposed || inv.generation !== this.#generation) return
     if (inv.finished && inv.aborted) return
@@ -534,7 +531,7 @@ export class LoadedFunction {
   }
 
   #schedule(inv: Invocation, timerId: number, delayMs: number): void {
-    const handle = setTimeout(() => this.#whenIdle(() => {
+    const fire = (): void => {
       // Cancelled while it waited for a run on another thread to end.
       if (this.#timerOwners.get(timerId) !== inv) return
       inv.timers.delete(timerId)
@@ -545,7 +542,8 @@ export class LoadedFunction {
       const repeat = sandbox.fire(inv.id, timerId, inv.remainingMs())
       if (isFault(repeat)) this.#fault(repeat, inv)
       else if (repeat && !inv.finished) this.#schedule(inv, timerId, Math.max(1, delayMs))
-    }), delayMs)
+    }
+    const handle = setTimeout(() => this.#putOff(fire) || fire(), delayMs)
     inv.timers.set(timerId, handle)
     this.#timerOwners.set(timerId, inv)
   }
