@@ -15,7 +15,8 @@ const BUSY = `async function onTrack(e) {
 /** When a 20 ms host timer fired, and when a run of one 200 ms event answered, ms after the call. */
 async function timerAgainstRun(offThreadRuns: boolean): Promise<{ timerAt: number; answeredAt: number }> {
   const fn = await testRuntime({ offThreadRuns }).load(BUSY)
-  await fn.invokeText(text({ event: 'warm' }), '{}')
+  // Warm, and long enough that the next run of one such event is expected to be worth a thread.
+  await fn.invokeText(text({ event: 'busy' }), '{}')
   const started = performance.now()
   let timerAt = NaN
   const timer = delay(20).then(() => (timerAt = performance.now() - started))
@@ -41,12 +42,14 @@ describe('invokeText runs on a thread of its own', () => {
       async function onTrack(e) {
         if (e.event === 'fetch') e.properties.got = (await (await fetch('https://api.example.com/slow')).json()).ok
         if (e.event === 'busy') { const end = Date.now() + 200; while (Date.now() < end) {} }
+        if (e.event === 'light') { const end = Date.now() + 3; while (Date.now() < end) {} }
         return e
       }`)
     const fetching = fn.invokeText(text({ event: 'fetch' }), '{}').then((r) => ({ r, at: performance.now() }))
     await delay(5)
-    // Calls that make no host call bring the next run off the calling thread again, before the answer comes.
-    await Promise.all(Array.from({ length: 8 }, () => fn.invokeText(text({ event: 'plain' }), '{}')))
+    // Calls that make no host call (and take long enough to be worth a thread) bring the next run off the
+    // calling thread again, before the answer comes.
+    await Promise.all(Array.from({ length: 3 }, () => fn.invokeText(text({ event: 'light' }), '{}')))
     assert.equal(fn.runsOffThread, true)
     const busy = fn.invokeText(text({ event: 'busy' }), '{}').then((r) => ({ r, at: performance.now() }))
     const [f, b] = await Promise.all([fetching, busy])
@@ -86,5 +89,26 @@ describe('invokeText runs on a thread of its own', () => {
     const direct = await fn.invoke(testEvent({ event: 'direct' }))
     assert.deepEqual([direct.outcome, direct.event?.event], ['forwarded', 'direct'])
     assert.equal((await busy).outcome, 'forwarded')
+  })
+
+  it('keeps a run expected to be short on the calling thread, and hands over one expected to be long', async () => {
+    const fn = await testRuntime().load(BUSY)
+    // The first run of a function counts as long (its cost is unknown): the calling thread stays free.
+    const started = performance.now()
+    let firedAt = NaN
+    const early = setTimeout(() => (firedAt = performance.now() - started), 20)
+    await fn.invokeText(text({ event: 'busy' }), '{}')
+    clearTimeout(early)
+    assert.ok(firedAt < 150, `the first run, unknown in cost, held the calling thread (the timer fired at ${firedAt.toFixed(0)} ms)`)
+    assert.equal(fn.runsHandedOver, 1)
+    // Quick events bring the expected cost down until a run of four is not worth a thread.
+    for (let i = 0; i < 12; i++) await Promise.all(Array.from({ length: 4 }, () => fn.invokeText(text({ event: 'quick' }), '{}')))
+    const before = fn.runsHandedOver
+    await Promise.all(Array.from({ length: 4 }, () => fn.invokeText(text({ event: 'quick' }), '{}')))
+    assert.equal(fn.runsHandedOver, before, 'a run of four quick events was handed to another thread')
+    // A long one is expected long again once it has run: it goes to the pool.
+    await fn.invokeText(text({ event: 'busy' }), '{}')
+    await fn.invokeText(text({ event: 'busy' }), '{}')
+    assert.ok(fn.runsHandedOver > before, 'a run of a 200 ms event stayed on the calling thread')
   })
 })
