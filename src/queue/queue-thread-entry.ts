@@ -17,11 +17,11 @@ try {
   send({ type: 'failed', message: `the queue ${file} could not be opened: ${(err as Error).message}` })
   process.exit(1)
 }
-const served: MessagePort[] = []
+const served = new Set<MessagePort>()
 parent.on('message', (m: { type: 'serve'; port: MessagePort } | { type: 'stop' }) => {
   if (m.type === 'serve') {
-    served.push(m.port)
-    m.port.once('close', () => served.splice(served.indexOf(m.port), 1))
+    served.add(m.port)
+    m.port.once('close', () => served.delete(m.port))
     serveQueue(queue, m.port)
     return
   }
