@@ -10,7 +10,8 @@
 //   latency: a steady 1,000 events/s (a batch of 10 every 10 ms) for LATENCY_SECONDS; p50, p99 and max of
 //     the time from sending to arriving at the webhook, per path.
 // Rounds interleave the paths; figures are medians over rounds. Env: BENCH_EVENTS, BENCH_SCALE_OUT_EVENTS,
-// BENCH_ROUNDS, BENCH_LATENCY_SECONDS, BENCH_MODES (embedded,1,2), BENCH_PROFILE (embedded server only).
+// BENCH_ROUNDS, BENCH_LATENCY_ROUNDS, BENCH_LATENCY_SECONDS, BENCH_MODES (embedded,1,2), BENCH_PROFILE
+// (embedded server only).
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -23,7 +24,8 @@ import { apiClient, startServerProcess, startWorkerProcess, type ServerProcess }
 import { realisticEvents } from './events.js'
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 30_000)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const LATENCY_ROUNDS = Number(process.env.BENCH_LATENCY_ROUNDS ?? 3)
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10)
 const SCALE_OUT_EVENTS = Number(process.env.BENCH_SCALE_OUT_EVENTS ?? 10_000)
 const TOKEN = 'bench-owner-token'
@@ -164,24 +166,31 @@ async function latency(d: Deployment, writeKey: string): Promise<{ p50: number; 
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
+const BASELINE = 'no function (baseline)'
+const FUNCTION = 'trivial insert function'
 type Figures = { throughput: Record<string, { rate: number; cpuMsPer1k: number }[]>; latency: Record<string, { p50: number; p99: number; max: number }[]> }
 
-/** Rounds interleave the paths; round 0 warms up (isolates, JIT, SQLite pages) and is not counted. */
+/**
+ * Rounds interleave the paths, in turn forwards and backwards, so that neither the baseline nor the
+ * function always runs right after the other; round 0 warms up (isolates, JIT, SQLite pages) and is not
+ * counted.
+ */
 async function measure(d: Deployment, events: number, batched: boolean): Promise<Figures> {
   const paths: Record<string, string> = {
-    'no function (baseline)': await path(d, 'baseline', false),
-    'trivial insert function': await path(d, 'function', true),
+    [BASELINE]: await path(d, 'baseline', false),
+    [FUNCTION]: await path(d, 'function', true),
     ...(batched ? { 'trivial insert function, batched delivery (100 per POST)': await path(d, 'batched', true, 100) } : {}),
   }
   const figures: Figures = { throughput: {}, latency: {} }
   for (let round = 0; round <= ROUNDS; round++) {
-    for (const [name, key] of Object.entries(paths)) {
+    const order = Object.entries(paths)
+    for (const [name, key] of round % 2 === 0 ? order : order.reverse()) {
       const r = await throughput(d, key, events)
       if (round > 0) (figures.throughput[name] ??= []).push(r)
     }
   }
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const name of ['no function (baseline)', 'trivial insert function']) (figures.latency[name] ??= []).push(await latency(d, paths[name]!))
+  for (let round = 0; round < LATENCY_ROUNDS; round++) {
+    for (const name of [BASELINE, FUNCTION]) (figures.latency[name] ??= []).push(await latency(d, paths[name]!))
   }
   return figures
 }
@@ -194,12 +203,15 @@ function report(d: string, f: Figures, events: number): void {
   for (const [name, rs] of Object.entries(f.throughput)) {
     console.log(`| ${name} | ${fmt(median(rs.map((r) => r.rate)))} | ${median(rs.map((r) => r.cpuMsPer1k)).toFixed(0)} | ${rs.map((r) => fmt(r.rate)).join(', ')} |`)
   }
-  const base = median(f.throughput['no function (baseline)']!.map((r) => r.rate))
-  const withFn = median(f.throughput['trivial insert function']!.map((r) => r.rate))
+  // Each round's function run against the same round's baseline, which ran next to it: the machine's speed
+  // drifts between rounds by more than the function costs.
+  const base = f.throughput[BASELINE]!
+  const ratios = f.throughput[FUNCTION]!.map((r, i) => r.rate / base[i]!.rate)
+  const ratio = median(ratios)
   console.log('')
-  console.log(`The function costs ${((1 - withFn / base) * 100).toFixed(1)}% of the baseline's throughput (ratio ${(withFn / base).toFixed(2)}).`)
+  console.log(`The function costs ${((1 - ratio) * 100).toFixed(1)}% of the baseline's throughput (median ratio ${ratio.toFixed(2)}; per round ${ratios.map((r) => r.toFixed(2)).join(', ')}).`)
   console.log('')
-  console.log(`Latency from sending to arriving at the webhook at a steady 1,000 events/s for ${LATENCY_SECONDS} s:`)
+  console.log(`Latency from sending to arriving at the webhook at a steady 1,000 events/s for ${LATENCY_SECONDS} s (medians of ${LATENCY_ROUNDS} runs):`)
   console.log('')
   console.log('| path | p50 ms | p99 ms | max ms |')
   console.log('| --- | ---: | ---: | ---: |')

@@ -7,6 +7,16 @@ import { routedTo } from './integrations.js'
 const HEAD = '{"messageId":"'
 const INTEGRATIONS = '"integrations":'
 
+/**
+ * text.slice(start, end) as a string of its own. V8 cuts a slice as a view into the text, which would keep
+ * the whole event alive for as long as its messageId is held: the dedupe holds up to 500,000 of them
+ * (about 90 MB per 100,000 events of 700 bytes). Slicing a concatenation makes V8 write the concatenation
+ * out first, so the result points into that short copy instead.
+ */
+function detachedSlice(text: string, start: number, end: number): string {
+  return ('"' + text.slice(start, end)).slice(1)
+}
+
 export class QueuedEvent {
   readonly text: string
   readonly messageId: string | undefined
@@ -22,7 +32,7 @@ export class QueuedEvent {
   static read(text: string): QueuedEvent | undefined {
     if (text.startsWith(HEAD)) {
       const end = text.indexOf('"', HEAD.length)
-      const id = end < 0 ? undefined : text.slice(HEAD.length, end)
+      const id = end < 0 ? undefined : detachedSlice(text, HEAD.length, end)
       // An id with an escape in it is read by the parser, which knows where it ends.
       if (id !== undefined && !id.includes('\\')) return new QueuedEvent(text, id === '' ? undefined : id)
     }

@@ -1,9 +1,18 @@
 // One isolate with the prelude booted and the user's code loaded. Every entry is synchronous and bounded
 // by a timeout; what isolated-vm throws is turned into a SandboxFault here, once.
 import { readFileSync } from 'node:fs'
+import { setFlagsFromString } from 'node:v8'
 import ivm from 'isolated-vm'
 import type { BootInfo, FunctionKind, HostBridge, LogLine } from './bridge.js'
 import { loadError } from './load-error.js'
+
+// isolated-vm clears V8's semi-space flag when it loads, so that the host's flags cannot loosen a sandbox's
+// limits, and then sizes a sandbox's young generation from its memory limit: 2 MB at the default 128 MB.
+// A run of events allocates several KB per event, so the sandbox scavenged every ~150 events, a sixth of a
+// trivial function's time (docs/runtime.md). 16 MB per semi-space is the ceiling V8 gives a 64-bit Node heap
+// anyway, the host's threads started later included; the memory limit still bounds the old generation, and
+// V8 shrinks an idle function's young generation again.
+setFlagsFromString('--max-semi-space-size=16')
 
 const PRELUDE_FILE = new URL('../../sandbox/prelude.js', import.meta.url)
 const PRELUDE_NAME = 'insertfn:prelude.js'

@@ -80,7 +80,8 @@ export class DeliveryLog {
   readonly #writer = newId('w_')
   readonly #pruneEveryMs: number
   readonly #maxEventBytes: number
-  #buffer: DeliveryReport[] = []
+  /** What came in since the last flush, already added up (see Pending). */
+  #pending = new Pending()
   #timer: NodeJS.Timeout | undefined
   #flushing: Promise<void> = Promise.resolve()
   #prunedAt = 0
@@ -104,8 +105,13 @@ export class DeliveryLog {
     }
   }
 
+  /**
+   * Adds a report to what the next flush writes. It is added up at once rather than kept: a flush comes
+   * every 250 ms, and at tens of thousands of events a second, keeping every report (and the event text it
+   * holds) until then made the delivery thread's young objects survive into the old generation.
+   */
   report(r: DeliveryReport): void {
-    this.#buffer.push(r)
+    this.#pending.add(r, this.#detailsPerFlush)
   }
 
   /** Writes what is buffered; resolves when it is durable. */
@@ -115,43 +121,11 @@ export class DeliveryLog {
   }
 
   async #write(): Promise<void> {
-    const batch = this.#buffer
-    if (batch.length === 0) return
-    this.#buffer = []
-    const counts = new Map<string, { destination_id: string; bucket: string; status: string; detail: string; n: number }>()
-    // Details: the most recent of each destination and status in this batch.
-    const details = new Map<string, DeliveryReport[]>()
-    // Deliveries: a row per destination and second, in the order they came.
-    const delivered = new Map<string, { writer: string; destination_id: string; ids: string[]; at: number }>()
-    let minute = NaN
-    let bucket = ''
-    for (const r of batch) {
-      const at = r.at.getTime()
-      // Reports come in time order: the minute's bucket name is worked out once per minute, not per report.
-      if (!(at >= minute && at < minute + 60_000)) {
-        minute = at - (at % 60_000)
-        bucket = new Date(minute).toISOString().slice(0, 16)
-      }
-      const key = `${r.destinationId}\u0000${bucket}\u0000${r.status}\u0000${r.detail}`
-      const c = counts.get(key)
-      if (c === undefined) counts.set(key, { destination_id: r.destinationId, bucket, status: r.status, detail: r.detail, n: 1 })
-      else c.n++
-      const group = `${r.destinationId}\u0000${r.status}`
-      let kept = details.get(group)
-      if (kept === undefined) details.set(group, (kept = []))
-      kept.push(r)
-      if (kept.length > this.#detailsPerFlush) kept.shift()
-      this.#touched.set(group, { destinationId: r.destinationId, status: r.status })
-      if (r.status === 'delivered' && r.messageId !== '') {
-        const second = `${r.destinationId}\u0000${Math.floor(at / 1000)}`
-        const row = delivered.get(second)
-        if (row === undefined) delivered.set(second, { writer: this.#writer, destination_id: r.destinationId, ids: [r.messageId], at })
-        else {
-          row.ids.push(r.messageId)
-          if (at > row.at) row.at = at
-        }
-      }
-    }
+    const { counts, details, delivered, size } = this.#pending
+    if (size === 0) return
+    this.#pending = new Pending()
+    // Every report leaves its latest details in `details`, so its groups are all the groups written to.
+    for (const [group, [r]] of details) this.#touched.set(group, { destinationId: r!.destinationId, status: r!.status })
     const rows = [...details.values()].flat().map((r) => ({
       id: newId('dlv_'), destination_id: r.destinationId, message_id: r.messageId, status: r.status, detail: r.detail,
       reason: r.reason?.slice(0, 2000) ?? null, attempt: r.attempt, at: r.at.toISOString(),
@@ -160,7 +134,7 @@ export class DeliveryLog {
     const prune = Date.now() - this.#prunedAt >= this.#pruneEveryMs
     await this.#db.transaction().execute(async (tx) => {
       for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await tx.insertInto('delivery_events').values(rows.slice(i, i + ROWS_PER_INSERT)).execute()
-      const batches = [...delivered.values()].map(({ ids, ...row }) => ({ ...row, message_ids: JSON.stringify(ids), n: ids.length }))
+      const batches = [...delivered.values()].map(({ ids, ...row }) => ({ ...row, writer: this.#writer, message_ids: JSON.stringify(ids), n: ids.length }))
       for (let i = 0; i < batches.length; i += ROWS_PER_INSERT) await tx.insertInto('delivered_batches').values(batches.slice(i, i + ROWS_PER_INSERT)).execute()
       for (const c of counts.values()) {
         await tx
@@ -250,6 +224,48 @@ export class DeliveryLog {
   async close(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer)
     await this.flush()
+  }
+}
+
+/**
+ * Reports since the last flush, added up: counts per destination, minute, status and detail; the most
+ * recent details of each destination and status; the delivered messageIds per destination and second.
+ */
+class Pending {
+  readonly counts = new Map<string, { destination_id: string; bucket: string; status: string; detail: string; n: number }>()
+  readonly details = new Map<string, DeliveryReport[]>()
+  readonly delivered = new Map<string, { destination_id: string; ids: string[]; at: number }>()
+  size = 0
+  #minute = NaN
+  #bucket = ''
+
+  add(r: DeliveryReport, detailsPerGroup: number): void {
+    this.size++
+    const at = r.at.getTime()
+    // Reports come in time order: the minute's bucket name is worked out once per minute, not per report.
+    if (!(at >= this.#minute && at < this.#minute + 60_000)) {
+      this.#minute = at - (at % 60_000)
+      this.#bucket = new Date(this.#minute).toISOString().slice(0, 16)
+    }
+    const bucket = this.#bucket
+    const key = `${r.destinationId}\u0000${bucket}\u0000${r.status}\u0000${r.detail}`
+    const c = this.counts.get(key)
+    if (c === undefined) this.counts.set(key, { destination_id: r.destinationId, bucket, status: r.status, detail: r.detail, n: 1 })
+    else c.n++
+    const group = `${r.destinationId}\u0000${r.status}`
+    let kept = this.details.get(group)
+    if (kept === undefined) this.details.set(group, (kept = []))
+    kept.push(r)
+    if (kept.length > detailsPerGroup) kept.shift()
+    if (r.status === 'delivered' && r.messageId !== '') {
+      const second = `${r.destinationId}\u0000${Math.floor(at / 1000)}`
+      const row = this.delivered.get(second)
+      if (row === undefined) this.delivered.set(second, { destination_id: r.destinationId, ids: [r.messageId], at })
+      else {
+        row.ids.push(r.messageId)
+        if (at > row.at) row.at = at
+      }
+    }
   }
 }
 
