@@ -111,4 +111,27 @@ describe('invokeText runs on a thread of its own', () => {
     await fn.invokeText(text({ event: 'busy' }), '{}')
     assert.ok(fn.runsHandedOver > before, 'a run of a 200 ms event stayed on the calling thread')
   })
+
+  it('counts only the time a run spent in the isolate, not the time the calling thread took to take it back', async () => {
+    const fn = await testRuntime().load(`async function onTrack(e) {
+      if (e.event === 'medium') { let x = 0; for (let i = 0; i < 200000; i++) x += i; e.properties.x = x }
+      return e
+    }`)
+    const medium = (n: number) => Promise.all(Array.from({ length: n }, () => fn.invokeText(text({ event: 'medium' }), '{}')))
+    // Runs of four events of some tens of µs each are expected short and stay on the calling thread.
+    for (let i = 0; i < 12; i++) await medium(4)
+    const before = fn.runsHandedOver
+    // A run of 100 is expected to take milliseconds: it goes to another thread. The calling thread is then
+    // busy for 300 ms before it takes the answer back.
+    const long = medium(100)
+    await new Promise((r) => setImmediate(r))
+    const end = Date.now() + 300
+    while (Date.now() < end) {}
+    await long
+    const afterLong = fn.runsHandedOver
+    assert.ok(afterLong > before, 'the run of 100 stayed on the calling thread')
+    // Seen from the calling thread, that run took 300 ms, milliseconds per event: runs of four would look long.
+    for (let i = 0; i < 3; i++) await medium(4)
+    assert.ok(fn.runsHandedOver <= afterLong + 1, `runs of four went to another thread after the calling thread was slow to take one back (${fn.runsHandedOver - afterLong} of 3)`)
+  })
 })

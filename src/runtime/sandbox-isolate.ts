@@ -149,6 +149,12 @@ export class SandboxIsolate {
     return this.#isolate.isDisposed
   }
 
+  /** How long the isolate has run, ms, all entries together (isolated-vm's wall time); NaN once disposed. */
+  get busyMs(): number {
+    if (this.#isolate.isDisposed) return NaN
+    return Number(this.#isolate.wallTime) / 1e6
+  }
+
   /** Each entry returns a fault when the sandbox can no longer be trusted (stuck, out of memory, broken). */
   /** Events and settings enter as JSON text: the function sees exactly what a destination would. */
   invoke(id: number, kind: FunctionKind, batch: boolean, inputJson: string, settingsJson: string, timeoutMs: number): SandboxFault | undefined {
