@@ -210,6 +210,9 @@ function report(d: string, f: Figures, events: number): void {
   const ratio = median(ratios)
   console.log('')
   console.log(`The function costs ${((1 - ratio) * 100).toFixed(1)}% of the baseline's throughput (median ratio ${ratio.toFixed(2)}; per round ${ratios.map((r) => r.toFixed(2)).join(', ')}).`)
+  // CPU ms per 1,000 events is µs per event.
+  const extraUs = median(f.throughput[FUNCTION]!.map((r, i) => r.cpuMsPer1k - base[i]!.cpuMsPer1k))
+  console.log(`What the function adds to insertfn's CPU: ${extraUs.toFixed(1)} µs per event (median over rounds of its path's CPU less the baseline's).`)
   console.log('')
   console.log(`Latency from sending to arriving at the webhook at a steady 1,000 events/s for ${LATENCY_SECONDS} s (medians of ${LATENCY_ROUNDS} runs):`)
   console.log('')

@@ -5,6 +5,7 @@ import { Worker as Thread } from 'node:worker_threads'
 import type { DeliveryTally } from './delivery-records.js'
 import type { MessagePort } from 'node:worker_threads'
 import type { DeliveryConfig } from './delivery-service.js'
+import { BUSY_THREAD_HEAP } from '../queue/queue-thread.js'
 
 export type ThreadMessage =
   | { type: 'ready' }
@@ -45,7 +46,7 @@ export async function startDeliveryThread(config: DeliveryConfig, connectQueue: 
   function spawn(): Promise<void> {
     const queuePort = connectQueue?.()
     const data: ThreadData = { config, ...(queuePort === undefined ? {} : { queuePort }) }
-    const thread = new Thread(new URL('./delivery-thread-entry.js', import.meta.url), { workerData: data, transferList: queuePort === undefined ? [] : [queuePort] })
+    const thread = new Thread(new URL('./delivery-thread-entry.js', import.meta.url), { workerData: data, transferList: queuePort === undefined ? [] : [queuePort], resourceLimits: BUSY_THREAD_HEAP })
     current = thread
     return new Promise<void>((ready, failed) => {
       let started = false

@@ -9,10 +9,20 @@ import { loadError } from './load-error.js'
 // isolated-vm clears V8's semi-space flag when it loads, so that the host's flags cannot loosen a sandbox's
 // limits, and then sizes a sandbox's young generation from its memory limit: 2 MB at the default 128 MB.
 // A run of events allocates several KB per event, so the sandbox scavenged every ~150 events, a sixth of a
-// trivial function's time (docs/runtime.md). 16 MB per semi-space is the ceiling V8 gives a 64-bit Node heap
-// anyway, the host's threads started later included; the memory limit still bounds the old generation, and
-// V8 shrinks an idle function's young generation again.
-setFlagsFromString('--max-semi-space-size=16')
+// trivial function's time (docs/runtime.md). So a sandbox is made with the flag at 16 MB, the ceiling V8
+// gives a 64-bit Node heap; the memory limit still bounds the old generation, and V8 shrinks an idle
+// function's young generation again. The flag is the process's: it is put back at once, so that threads
+// started later keep the young generation they ask for (BUSY_THREAD_HEAP). A thread that starts in that
+// instant, or a sandbox made on another thread then, gets a different size, not a different behaviour.
+const SANDBOX_SEMI_SPACE_MB = 16
+function newIsolate(options: ivm.IsolateOptions): ivm.Isolate {
+  setFlagsFromString(`--max-semi-space-size=${SANDBOX_SEMI_SPACE_MB}`)
+  try {
+    return new ivm.Isolate(options)
+  } finally {
+    setFlagsFromString('--max-semi-space-size=0')
+  }
+}
 
 const PRELUDE_FILE = new URL('../../sandbox/prelude.js', import.meta.url)
 const PRELUDE_NAME = 'insertfn:prelude.js'
@@ -100,7 +110,7 @@ export class SandboxIsolate {
   /** Builds the isolate and loads the code; throws FunctionLoadError when the code does not load. */
   constructor(setup: SandboxSetup) {
     cache ??= { prelude: readFileSync(PRELUDE_FILE, 'utf8') }
-    this.#isolate = new ivm.Isolate({ memoryLimit: setup.memoryMb, onCatastrophicError: setup.onCatastrophicError })
+    this.#isolate = newIsolate({ memoryLimit: setup.memoryMb, onCatastrophicError: setup.onCatastrophicError })
     try {
       this.#context = this.#isolate.createContextSync()
       compileCached(this.#isolate, cache.prelude, PRELUDE_NAME, 'preludeData').runSync(this.#context)
