@@ -26,9 +26,8 @@ export interface QueueThread {
 /**
  * V8's limit on a busy thread's young generation, MB (three semi-spaces' worth: semi-spaces of 32 MB, twice
  * V8's default ceiling). The queue and delivery threads hold every event of a round for milliseconds while
- * allocating kilobytes per event, so with V8's default many of those objects lived through two
- * scavenges and were copied into the old generation, to die there; end to end, the larger young
- * generation took the function's path from 55-71 to 49-58 ms of CPU per 1,000 events (docs/data-plane.md).
+ * allocating kilobytes per event, so with V8's default a third of the young objects were alive at each
+ * scavenge, and many were copied into the old generation to die there (docs/data-plane.md, Heaps).
  */
 export const BUSY_THREAD_HEAP = { maxYoungGenerationSizeMb: 96 }
 
