@@ -36,6 +36,15 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await filters.list(d.id)).map((f) => f.id), [b.id])
     })
 
+    it('keeps the order filters were made in, even when they are made in the same millisecond', async () => {
+      const d = await destination()
+      const sameInstant = new FilterStore(store.db, () => new Date('2026-11-28T00:00:00.000Z'))
+      const made = []
+      for (let i = 0; i < 5; i++) made.push((await sameInstant.create(d.id, { sourceId: d.sourceId, if: 'true = true', actions: [{ type: 'DROP' }], title: `f${i}`, enabled: true }, 'o')).id)
+      assert.deepEqual((await filters.list(d.id)).map((f) => f.id), made)
+      assert.deepEqual((await filters.compiled(d.id)).map((f) => f.id), made)
+    })
+
     it('refuses FQL that does not parse, naming the position', async () => {
       const d = await destination()
       await assert.rejects(

@@ -63,9 +63,17 @@ export class FilterStore {
       const destination = await tx.selectFrom('destinations').select(['id', 'source_id']).where('id', '=', destinationId).executeTakeFirst()
       if (destination === undefined) throw new NotFoundError('destination', destinationId)
       if (destination.source_id !== input.sourceId) throw new InvalidInputError('sourceId', `destination ${destinationId} belongs to source ${destination.source_id}, not ${input.sourceId}`)
-      const count = await tx.selectFrom('destination_filters').select((eb) => eb.fn.countAll<number>().as('n')).where('destination_id', '=', destinationId).executeTakeFirstOrThrow()
-      if (Number(count.n) >= MAX_FILTERS_PER_DESTINATION) throw new ConflictError('destinationId', `destination ${destinationId} already has ${MAX_FILTERS_PER_DESTINATION} filters, the most it may have`)
-      const at = this.now().toISOString()
+      const existing = await tx
+        .selectFrom('destination_filters')
+        .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('created_at').as('last')])
+        .where('destination_id', '=', destinationId)
+        .executeTakeFirstOrThrow()
+      if (Number(existing.n) >= MAX_FILTERS_PER_DESTINATION) throw new ConflictError('destinationId', `destination ${destinationId} already has ${MAX_FILTERS_PER_DESTINATION} filters, the most it may have`)
+      // Filters apply in the order they were made, which the list reads from created_at: one made in the
+      // same millisecond as the last (or with the clock set back) is stamped a millisecond after it, so
+      // the order never falls to the ids, which are random.
+      let at = this.now().toISOString()
+      if (existing.last !== null && at <= existing.last) at = new Date(Date.parse(existing.last) + 1).toISOString()
       const id = newId('flt_')
       await tx
         .insertInto('destination_filters')
