@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { DeliveryLog } from './delivery-log.js'
+import { retainedMb } from '../testing/heap.js'
 import { DIALECTS, openTestStore, type TestStore } from '../testing/stores.js'
 
 for (const dialect of DIALECTS) {
@@ -29,6 +30,20 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(recent.map((e) => e.messageId), ['m3', 'm2', 'm1'])
       const failed = await log.recent('d1', { count: 10, status: 'failed' })
       assert.deepEqual([failed[0]!.detail, failed[0]!.reason, failed[0]!.event, failed[0]!.trace], ['Message Rejected', 'ValidationError: no email', { n: 2 }, { logs: [{ level: 'log', message: 'hi' }], requests: [] }])
+    })
+
+    it('holds what it has added up until the flush, not every report and its event', async () => {
+      const log = new DeliveryLog(store.db, { flushMs: 0 })
+      const padding = 'x'.repeat(30_000)
+      // 3,000 reports of 30 KB events: 90 MB if they were kept until the flush; 25 of them are.
+      const { mb } = retainedMb(() => {
+        for (let i = 0; i < 3000; i++) log.report({ destinationId: 'd-mem', messageId: `m${i}`, status: 'delivered', detail: '', attempt: 1, at: new Date(), event: JSON.stringify({ i, padding }) })
+      })
+      assert.ok(mb < 20, `3,000 reports waiting for the flush held ${mb.toFixed(1)} MB`)
+      await log.close()
+      const counts = await log.counts('d-mem')
+      assert.equal(counts.reduce((n, c) => n + c.count, 0), 3000)
+      assert.equal((await log.recent('d-mem', { count: 100 })).length, 25)
     })
 
     it('prunes details past the retention but keeps the counts', async () => {
