@@ -4,6 +4,7 @@
 import type { AsyncCallKind, BootInfo, FunctionKind, HostBridge, LogLine } from './bridge.js'
 import { checkRequest, performFetch, BridgeError } from './fetch-bridge.js'
 import { HostServices } from './host-services.js'
+import { InvocationTable } from './invocation-table.js'
 import type { ResolvedOptions, HostFetch } from './options.js'
 import { hostError } from './outcomes.js'
 import { parseSandboxPayload, parseSandboxText, toBatchResult, toEventResult, toTextResult, type ParsedPayload } from './payload.js'
@@ -122,7 +123,7 @@ export class LoadedFunction {
   readonly name: string
   readonly #ctx: FunctionContext
   readonly #services = new HostServices()
-  readonly #invocations = new Map<number, Invocation>()
+  readonly #invocations = new InvocationTable<Invocation>()
   /** Host timer id -> invocation, so cancelTimer from the sandbox finds its timer. */
   readonly #timerOwners = new Map<number, Invocation>()
   #sandbox: SandboxIsolate | undefined
@@ -312,9 +313,9 @@ export class LoadedFunction {
     const invs = calls.map((c, i) => {
       const inv = new Invocation(base + i, false, undefined, timeoutMs, maxRequestsPerEvent, this.#generation, true, startedAt)
       inv.resolve = c.resolve as Invocation['resolve']
-      this.#invocations.set(inv.id, inv)
       return inv
     })
+    this.#invocations.addRun(invs)
     return { calls, invs, base, startedAt, sandbox, hostCallsBefore: this.#hostCalls, busyBefore: sandbox.busyMs }
   }
 
@@ -403,7 +404,7 @@ export class LoadedFunction {
       this.#ctx.options.maxRequestsPerEvent * eventCount,
       this.#generation,
     )
-    this.#invocations.set(inv.id, inv)
+    this.#invocations.add(inv)
     const fault = sandbox.invoke(inv.id, this.kind, batch, inputJson, settingsJson, this.#ctx.options.timeoutMs)
     if (fault !== undefined) this.#fault(fault, inv)
     // Handlers that finish without real I/O are done by now: no promise to wait on, no deadline timer.
@@ -484,7 +485,7 @@ export class LoadedFunction {
       this.#settle(culprit, own, undefined)
     }
     const reset = hostError('SandboxReset', `the function's sandbox was rebuilt because another invocation ${fault.kind === 'memory' ? 'ran out of memory' : 'was stuck'}; try again`)
-    for (const inv of [...this.#invocations.values()]) {
+    for (const inv of this.#invocations.values()) {
       inv.abort()
       this.#settle(inv, reset, undefined)
     }
@@ -595,7 +596,7 @@ export class LoadedFunction {
     if (this.#disposed) return
     this.#disposed = true
     const reset = hostError('SandboxReset', 'the function was disposed before this invocation finished')
-    for (const inv of [...this.#invocations.values()]) {
+    for (const inv of this.#invocations.values()) {
       inv.abort()
       this.#settle(inv, reset, undefined)
     }
