@@ -5,9 +5,8 @@
 // the event settles, rather than as one Map entry per event. A Map that lives long is rehashed as entries
 // come and go, and the table it leaves behind keeps every entry it held at that moment reachable until the
 // next full collection: each rehash dragged a run's invocations, with their results and answer texts,
-// into the old generation (0.9 KB per event in the worker against 0.25 without a function; with this
-// table 0.2, and the scavenges' pauses fell from 3.0 to 1.9 µs per event; docs/runtime.md). Emptying a
-// slot cuts that link, whichever array of records still points at the run.
+// into the old generation, about 1 KB per event on the function path (docs/runtime.md has the figures).
+// Emptying a slot cuts that link, whichever stale copy of the list of runs still points at the record.
 interface RunRecord<T> {
   readonly base: number
   readonly slots: (T | undefined)[]
