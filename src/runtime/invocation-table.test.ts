@@ -44,8 +44,23 @@ describe('InvocationTable', () => {
     assert.deepEqual(ids(t), [])
   })
 
-  it('refuses a run whose ids are not consecutive, since lookups compute the slot from the id', () => {
+  it('refuses a run whose ids are not consecutive, or that comes before the runs it has, since lookups compute the slot from the id', () => {
     const t = new InvocationTable<{ id: number }>()
     assert.throws(() => t.addRun([inv(1), inv(3)]), /consecutive ids/)
+    t.addRun(run(10, 2))
+    assert.throws(() => t.addRun(run(11, 2)), /ids only grow/)
+  })
+
+  it('finds every invocation among many runs in flight, as when each event waits on a request', () => {
+    const t = new InvocationTable<{ id: number }>()
+    for (let base = 0; base < 3000; base += 3) t.addRun(run(base, base % 2 === 0 ? 1 : 2))
+    for (let id = 0; id < 3000; id++) {
+      const inRun = id % 3 === 0 || (id % 3 === 1 && (id - 1) % 2 === 1)
+      assert.equal(t.get(id)?.id, inRun ? id : undefined, `id ${id}`)
+    }
+    for (let base = 0; base < 3000; base += 6) t.delete(base)
+    assert.equal(t.get(0), undefined)
+    assert.equal(t.get(3)?.id, 3)
+    assert.equal(t.get(4)?.id, 4)
   })
 })

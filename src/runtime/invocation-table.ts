@@ -16,8 +16,11 @@ interface RunRecord<T> {
 export class InvocationTable<T extends { readonly id: number }> {
   /** Invocations made one at a time (invoke, invokeBatch): few, and not the pipeline's path. */
   readonly #singles = new Map<number, T>()
-  /** Runs with events not settled yet, oldest first: a handful at a time. */
-  #runs: RunRecord<T>[] = []
+  /**
+   * Runs with events not settled yet, in the order of their ids (ids only grow): a handful at a time, or
+   * one per event still waiting on I/O when a function awaits requests.
+   */
+  readonly #runs: RunRecord<T>[] = []
 
   add(item: T): void {
     this.#singles.set(item.id, item)
@@ -27,23 +30,26 @@ export class InvocationTable<T extends { readonly id: number }> {
   addRun(items: T[]): void {
     if (items.length === 0) return
     const base = items[0]!.id
-    if (items.some((item, i) => item.id !== base + i)) throw new Error('a run holds invocations with consecutive ids')
+    if (items.some((item, i) => item.id !== base + i)) throw new Error('a run must hold invocations with consecutive ids')
+    const last = this.#runs[this.#runs.length - 1]
+    if (last !== undefined && base < last.base + last.slots.length) throw new Error('a run must come after the runs before it (ids only grow)')
     this.#runs.push({ base, slots: [...items], left: items.length })
   }
 
   get(id: number): T | undefined {
     const single = this.#singles.get(id)
     if (single !== undefined) return single
-    const run = this.#runOf(id)
+    const run = this.#runs[this.#indexOf(id)]
     return run?.slots[id - run.base]
   }
 
   delete(id: number): void {
     if (this.#singles.delete(id)) return
-    const run = this.#runOf(id)
+    const index = this.#indexOf(id)
+    const run = this.#runs[index]
     if (run === undefined || run.slots[id - run.base] === undefined) return
     run.slots[id - run.base] = undefined
-    if (--run.left === 0) this.#runs = this.#runs.filter((r) => r !== run)
+    if (--run.left === 0) this.#runs.splice(index, 1)
   }
 
   /** Every invocation in flight, in no particular order (a copy: deleting while iterating is safe). */
@@ -53,8 +59,17 @@ export class InvocationTable<T extends { readonly id: number }> {
     return out
   }
 
-  #runOf(id: number): RunRecord<T> | undefined {
-    for (const run of this.#runs) if (id >= run.base && id < run.base + run.slots.length) return run
-    return undefined
+  /** The index of the run that holds id, or -1: a binary search, since runs are kept in id order. */
+  #indexOf(id: number): number {
+    let low = 0
+    let high = this.#runs.length - 1
+    while (low <= high) {
+      const mid = (low + high) >>> 1
+      const run = this.#runs[mid]!
+      if (id < run.base) high = mid - 1
+      else if (id >= run.base + run.slots.length) low = mid + 1
+      else return mid
+    }
+    return -1
   }
 }
