@@ -7,9 +7,9 @@ const run = (base: number, n: number) => Array.from({ length: n }, (_, i) => inv
 const ids = (t: InvocationTable<{ id: number }>) => t.values().map((i) => i.id).sort((a, b) => a - b)
 
 describe('InvocationTable', () => {
-  it('finds invocations added one at a time and in runs, by id', () => {
+  it('finds invocations by id, in runs of one and of many', () => {
     const t = new InvocationTable<{ id: number; name: string }>()
-    t.add(inv(1))
+    t.addRun([inv(1)])
     t.addRun(run(10, 3))
     t.addRun(run(20, 2))
     assert.equal(t.get(1)?.name, 'inv 1')
@@ -38,7 +38,7 @@ describe('InvocationTable', () => {
 
   it('lets invocations be deleted while going through values() (a fault settles every one)', () => {
     const t = new InvocationTable<{ id: number }>()
-    t.add(inv(1))
+    t.addRun([inv(1)])
     t.addRun(run(5, 4))
     for (const i of t.values()) t.delete(i.id)
     assert.deepEqual(ids(t), [])

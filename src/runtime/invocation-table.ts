@@ -1,12 +1,13 @@
 // The invocations a loaded function has in flight, by id, so that the sandbox's calls to the host find
 // theirs.
 //
-// Runs of events (invokeText) are kept as one record per run, with a slot per event that is emptied when
-// the event settles, rather than as one Map entry per event. A Map that lives long is rehashed as entries
-// come and go, and the table it leaves behind keeps every entry it held at that moment reachable until the
-// next full collection: each rehash dragged a run's invocations, with their results and answer texts,
-// into the old generation, about 1 KB per event on the function path (docs/runtime.md has the figures).
-// Emptying a slot cuts that link, whichever stale copy of the list of runs still points at the record.
+// Each run of events (invokeText) is one record, with a slot per event that is emptied when the event
+// settles; an invocation made alone (invoke, invokeBatch) is a run of one. Not one Map entry per event: a
+// Map that lives long is rehashed as entries come and go, and the table it leaves behind keeps every entry
+// it held at that moment reachable until the next full collection. Each rehash dragged a run's
+// invocations, with their results and answer texts, into the old generation, about 1 KB per event on the
+// function path (docs/runtime.md has the figures). Emptying a slot cuts that link, whichever stale copy of
+// the list of runs still points at the record.
 interface RunRecord<T> {
   readonly base: number
   readonly slots: (T | undefined)[]
@@ -14,17 +15,11 @@ interface RunRecord<T> {
 }
 
 export class InvocationTable<T extends { readonly id: number }> {
-  /** Invocations made one at a time (invoke, invokeBatch): few, and not the pipeline's path. */
-  readonly #singles = new Map<number, T>()
   /**
    * Runs with events not settled yet, in the order of their ids (ids only grow): a handful at a time, or
    * one per event still waiting on I/O when a function awaits requests.
    */
   readonly #runs: RunRecord<T>[] = []
-
-  add(item: T): void {
-    this.#singles.set(item.id, item)
-  }
 
   /** A run's invocations, whose ids are base, base + 1, ... in order. */
   addRun(items: T[]): void {
@@ -37,14 +32,11 @@ export class InvocationTable<T extends { readonly id: number }> {
   }
 
   get(id: number): T | undefined {
-    const single = this.#singles.get(id)
-    if (single !== undefined) return single
     const run = this.#runs[this.#indexOf(id)]
     return run?.slots[id - run.base]
   }
 
   delete(id: number): void {
-    if (this.#singles.delete(id)) return
     const index = this.#indexOf(id)
     const run = this.#runs[index]
     if (run === undefined || run.slots[id - run.base] === undefined) return
@@ -54,7 +46,7 @@ export class InvocationTable<T extends { readonly id: number }> {
 
   /** Every invocation in flight, in no particular order (a copy: deleting while iterating is safe). */
   values(): T[] {
-    const out = [...this.#singles.values()]
+    const out: T[] = []
     for (const run of this.#runs) for (const item of run.slots) if (item !== undefined) out.push(item)
     return out
   }

@@ -404,7 +404,7 @@ export class LoadedFunction {
       this.#ctx.options.maxRequestsPerEvent * eventCount,
       this.#generation,
     )
-    this.#invocations.add(inv)
+    this.#invocations.addRun([inv])
     const fault = sandbox.invoke(inv.id, this.kind, batch, inputJson, settingsJson, this.#ctx.options.timeoutMs)
     if (fault !== undefined) this.#fault(fault, inv)
     // Handlers that finish without real I/O are done by now: no promise to wait on, no deadline timer.
