@@ -23,13 +23,6 @@ const MAX_RUN = 256
  * ten times its cost on the calling thread.
  */
 const OFF_THREAD_MAX_HOST_CALLS = 0.25
-/**
- * A run expected to take less than this, ms (its events times the last runs' time per event in the
- * isolate), stays on the calling thread: handing it over costs more than it frees, and the two hand-offs
- * between threads showed in the latency at light load (p99 of 8.5 to 26.5 ms at 1,000 events/s against
- * 7.6 to 13.1).
- */
-const OFF_THREAD_MIN_RUN_MS = 1
 
 /** An invokeText call waiting for the next run. `alone`: it must run in a run of its own (after a fault). */
 interface TextCall {
@@ -178,7 +171,15 @@ export class LoadedFunction {
 
   /** Whether a run of n events goes off the calling thread. Unknown cost (the first run) counts as long. */
   #offThreadFor(n: number): boolean {
-    return this.runsOffThread && !(n * this.#msPerEvent < OFF_THREAD_MIN_RUN_MS)
+    return this.runsOffThread && !(n * this.#msPerEvent < this.#ctx.options.offThreadMinRunMs)
+  }
+
+  /**
+   * The isolate's CPU time per event, ms, as recent runs measured it (each run weighs half, the ones before
+   * it the other half); NaN before the first run. What decides whether a run is worth another thread.
+   */
+  get expectedMsPerEvent(): number {
+    return this.#msPerEvent
   }
 
   /** How many runs went to a thread of isolated-vm's pool (for tests and metrics). */

@@ -159,10 +159,14 @@ export class SandboxIsolate {
     return this.#isolate.isDisposed
   }
 
-  /** How long the isolate has run, ms, all entries together (isolated-vm's wall time); NaN once disposed. */
+  /**
+   * How long the isolate has run, ms of its threads' CPU, all entries together; NaN once disposed. Not
+   * isolated-vm's wall time, whose clock starts before the isolate's lock is taken: time spent waiting for
+   * the lock is not time the function ran.
+   */
   get busyMs(): number {
     if (this.#isolate.isDisposed) return NaN
-    return Number(this.#isolate.wallTime) / 1e6
+    return Number(this.#isolate.cpuTime) / 1e6
   }
 
   /** Each entry returns a fault when the sandbox can no longer be trusted (stuck, out of memory, broken). */
