@@ -80,14 +80,39 @@ describe('limits', () => {
   })
 
   it('a stuck invocation fails its neighbours in the same isolate as retryable, and other functions not at all', async () => {
-    const runtime = testRuntime({ timeoutMs: 300 })
-    const fn = await runtime.load(`async function onTrack(e) { await new Promise(r => setTimeout(r, 20)); if (e.spin) for (;;) {} return e }`)
-    const other = await runtime.load(`async function onTrack(e) { await new Promise(r => setTimeout(r, 60)); return e }`)
+    const fn = await testRuntime({ timeoutMs: 300 }).load(`async function onTrack(e) { await new Promise(r => setTimeout(r, 20)); if (e.spin) for (;;) {} return e }`)
+    // The loop holds this thread until its own deadline, so the other function's deadline is set well past
+    // it: one that passes while the thread is held is the next test's case.
+    const other = await testRuntime({ timeoutMs: 3_000 }).load(`async function onTrack(e) { await new Promise(r => setTimeout(r, 60)); return e }`)
     const [stuck, neighbour, elsewhere] = await Promise.all([fn.invoke(testEvent({ spin: true })), fn.invoke(testEvent()), other.invoke(testEvent())])
     assert.equal(stuck.error?.category, 'Timeout')
     // The neighbour either finished before the loop started or was reset: never lost, never a permanent error.
     assert.ok(neighbour.outcome === 'forwarded' || neighbour.error?.retryable === true, JSON.stringify(neighbour))
-    assert.equal(elsewhere.outcome, 'forwarded')
+    assert.equal(elsewhere.outcome, 'forwarded', JSON.stringify(elsewhere))
+    assert.equal(other.rebuilds, 0)
+  })
+
+  it('times out an invocation whose deadline passed while the thread was held, as retryable, and keeps its isolate', async () => {
+    const api = mockFetch({ 'https://api.example.com/': json({ ok: true }) })
+    const fn = await testRuntime({ timeoutMs: 100, fetch: api.fetch }).load(`let calls = 0
+      async function onTrack(e) {
+        calls++
+        if (e.event === 'timer') await new Promise(r => setTimeout(r, 10))
+        if (e.event === 'fetch') await fetch('https://api.example.com/')
+        e.properties.calls = calls
+        return e
+      }`)
+    for (const event of ['timer', 'fetch']) {
+      const pending = fn.invoke(testEvent({ event }))
+      // Its timer or its answer comes after its deadline: the thread is held for 250 ms.
+      const end = Date.now() + 250
+      while (Date.now() < end) {}
+      const r = await pending
+      assert.deepEqual([r.outcome, r.error?.category, r.error?.retryable], ['error', 'Timeout', true], `${event}: ${JSON.stringify(r)}`)
+    }
+    assert.equal(fn.rebuilds, 0)
+    const next = await fn.invoke(testEvent())
+    assert.deepEqual([next.outcome, (next.event?.properties as { calls?: number } | undefined)?.calls], ['forwarded', 3])
   })
 
   it('caps captured logs per invocation and says how much was dropped', async () => {

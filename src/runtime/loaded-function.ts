@@ -94,6 +94,10 @@ class Invocation {
   remainingMs(): number {
     return Math.max(1, this.deadlineAt - performance.now())
   }
+  /** Its deadline passed, for instance while another function held the thread its timer or answer waited for. */
+  get overdue(): boolean {
+    return this.deadlineAt <= performance.now()
+  }
 }
 
 export interface FunctionContext {
@@ -551,6 +555,7 @@ export class LoadedFunction {
     const sandbox = this.#sandbox
     if (sandbox === undefined || sandbox.disposed || inv.generation !== this.#generation) return
     if (inv.finished && inv.aborted) return
+    if (!inv.finished && inv.overdue) return this.#expire(inv) // as a late timer does (#schedule)
     const budget = inv.finished ? this.#ctx.options.timeoutMs : inv.remainingMs()
     const fault = sandbox.settle(inv.id, callId, ok, value, budget)
     if (fault !== undefined) this.#fault(fault, inv)
@@ -574,6 +579,9 @@ export class LoadedFunction {
       if (inv.finished) return
       const sandbox = this.#sandbox
       if (sandbox === undefined || sandbox.disposed || inv.generation !== this.#generation) return
+      // Late because the thread was held (a runaway elsewhere): entering with a 1 ms budget could fault
+      // the isolate and fail its neighbours; the deadline has passed, so it times out like any other.
+      if (inv.overdue) return this.#expire(inv)
       const repeat = sandbox.fire(inv.id, timerId, inv.remainingMs())
       if (isFault(repeat)) this.#fault(repeat, inv)
       else if (repeat && !inv.finished) this.#schedule(inv, timerId, Math.max(1, delayMs))
