@@ -100,6 +100,34 @@ describe('delivery worker', () => {
     assert.equal(received[0]!.body.properties && (received[0]!.body.properties as { n: number }).n, 1)
   })
 
+  it('does not lose a wake that comes while a lease is on its way and comes back empty', async () => {
+    const d = await destination()
+    let started: Worker | undefined
+    let raced = false
+    // The lease reaches the queue before the event is enqueued, and its empty answer comes back after the
+    // wake for that event: the order the embedded delivery thread can see them in.
+    const lease = async (max: number, leaseMs: number) => {
+      const jobs = await queue.lease(max, leaseMs)
+      if (!raced && jobs.length === 0) {
+        raced = true
+        await send(d.id, { properties: { n: 2 } })
+        started!.wake()
+      }
+      return jobs
+    }
+    const racing = new Proxy(queue, {
+      get: (target, key) => (key === 'lease' ? lease : (Reflect.get(target, key) as unknown) instanceof Function ? (Reflect.get(target, key) as Function).bind(target) : Reflect.get(target, key)),
+    })
+    // An idle wait of a minute, one loop: a lost wake leaves the event there past the test's patience.
+    started = new Worker({ queue: racing, connections, filters, functions, runtime, deliverWebhook: webhook.deliver, now: clock.now, report: (r) => reports.push(r), options: { idleMs: 60_000, concurrentRounds: 1, configTtlMs: 0 } })
+    started.start()
+    const end = Date.now() + 5000
+    while (received.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10))
+    await started.stop()
+    assert.equal(raced, true)
+    assert.deepEqual(outcomes(), ['delivered'])
+  })
+
   it('POSTs the event as JSON to the webhook with its headers (secrets opened only for the request)', async () => {
     const d = await destination()
     await send(d.id, { properties: { total: 5 } })

@@ -140,6 +140,8 @@ export class Worker {
   #loops: Promise<void>[] = []
   /** Ends the idle waits of the loops: work has arrived. */
   readonly #wakeIdle = new Set<() => void>()
+  /** wake() calls so far: a loop whose lease came back empty after one goes to the queue again. */
+  #wakes = 0
 
   constructor(deps: WorkerDeps) {
     this.#deps = deps
@@ -161,11 +163,14 @@ export class Worker {
     this.#running = true
     this.#loops = Array.from({ length: this.#options.concurrentRounds }, async () => {
       while (this.#running) {
+        const wakesBefore = this.#wakes
         const n = await this.runOnce().catch((err: unknown) => {
           this.#deps.onError?.(err)
           return 0
         })
-        if (n === 0 && this.#running) {
+        // A wake that came while the lease was on its way (the embedded queue answers leases and sends
+        // wakes on different channels) found this loop busy: the lease may have missed that work.
+        if (n === 0 && this.#running && this.#wakes === wakesBefore) {
           await new Promise<void>((resume) => {
             const done = () => {
               clearTimeout(timer)
@@ -182,6 +187,7 @@ export class Worker {
 
   /** Work was enqueued: idle loops look at the queue now rather than at the end of their wait. */
   wake(): void {
+    this.#wakes++
     for (const done of [...this.#wakeIdle]) done()
   }
 
