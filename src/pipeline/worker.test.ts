@@ -116,7 +116,11 @@ describe('delivery worker', () => {
       return jobs
     }
     const racing = new Proxy(queue, {
-      get: (target, key) => (key === 'lease' ? lease : (Reflect.get(target, key) as unknown) instanceof Function ? (Reflect.get(target, key) as Function).bind(target) : Reflect.get(target, key)),
+      get(target, key) {
+        if (key === 'lease') return lease
+        const value: unknown = Reflect.get(target, key)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
     })
     // An idle wait of a minute, one loop: a lost wake leaves the event there past the test's patience.
     started = new Worker({ queue: racing, connections, filters, functions, runtime, deliverWebhook: webhook.deliver, now: clock.now, report: (r) => reports.push(r), options: { idleMs: 60_000, concurrentRounds: 1, configTtlMs: 0 } })
