@@ -5,12 +5,13 @@ import { join } from 'node:path'
 import { it } from 'node:test'
 import { MessageChannel } from 'node:worker_threads'
 import { PortQueue, serveQueue } from './port-queue.js'
+import { readSettlements, type SettlementsWire } from './port-wire.js'
 import { queueContract } from './queue.contract.js'
 import { LeaseLostError, type JobQueue } from './queue.js'
 import { SqliteQueue } from './sqlite-queue.js'
 
 /** A queue used through a port, as the delivery thread uses the server thread's queue. */
-function across(owner: JobQueue, options?: { settleGatherMs?: number }, onMessage?: (m: { op: string; args: unknown[] }) => void): PortQueue {
+function across(owner: JobQueue, options?: { settleGatherMs?: number }, onMessage?: (m: { op: string; list?: SettlementsWire }) => void): PortQueue {
   const channel = new MessageChannel()
   serveQueue(owner, channel.port1)
   if (onMessage !== undefined) channel.port1.on('message', onMessage)
@@ -60,8 +61,8 @@ it('settles a round at once where the queue can, and one by one where it cannot,
 
 it('settlements made within the gathering time cross in one message, and only what names the lease crosses for an ack', async () => {
   const owner = SqliteQueue.open({ file: join(mkdtempSync(join(tmpdir(), 'insertfn-port-queue-')), 'queue.db') })
-  const settles: unknown[][] = []
-  const queue = across(owner, { settleGatherMs: 200 }, (m) => (m.op === 'settle' ? settles.push(m.args[0] as unknown[]) : undefined))
+  const settles: SettlementsWire[] = []
+  const queue = across(owner, { settleGatherMs: 200 }, (m) => (m.op === 'settle' ? settles.push(m.list!) : undefined))
   try {
     await queue.enqueue([0, 1, 2].map((n) => ({ destinationId: 'd', payload: `{"n":${n}}` })))
     const [a, b, c] = await queue.lease(3, 60_000)
@@ -73,7 +74,8 @@ it('settlements made within the gathering time cross in one message, and only wh
     acks.push(queue.ack(c!))
     await Promise.all(acks)
     assert.equal(settles.length, 1)
-    assert.deepEqual(settles[0], [a, b, c].map((j) => ({ op: 'ack', job: { id: j!.id, leaseToken: j!.leaseToken } })))
+    assert.deepEqual(readSettlements(settles[0]!), [a, b, c].map((j) => ({ op: 'ack', job: { id: j!.id, leaseToken: j!.leaseToken } })))
+    assert.doesNotMatch(JSON.stringify(settles[0]), /"n"/, 'no event text crosses for an ack')
     assert.equal(await queue.depth(), 0)
   } finally {
     await queue.close()

@@ -3,11 +3,19 @@
 // in sleeps of milliseconds, which is what delivery latency would feel; messages between threads cost
 // tens of microseconds.
 import type { MessagePort } from 'node:worker_threads'
+import { readLeased, readNewJobs, readSettlements, writeLeased, writeNewJobs, writeSettlements, type LeasedWire, type NewJobsWire, type SettlementsWire } from './port-wire.js'
 import { LeaseLostError, settleAll, type BulkSettling, type JobLease, type JobQueue, type LeasedJob, type NewJob, type QueueSettlement, type ReplayFilter } from './queue.js'
 
-type Operation = Exclude<keyof JobQueue, 'close'>
-type Request = { id: number; op: Operation; args: unknown[] } | { id: number; op: 'settle'; args: [QueueSettlement[]] }
+type Request =
+  | { id: number; op: 'enqueue'; jobs: NewJobsWire }
+  | { id: number; op: 'lease'; max: number; leaseMs: number }
+  | { id: number; op: 'settle'; list: SettlementsWire }
+  | { id: number; op: 'depth' }
+  | { id: number; op: 'replay'; destinationId: string; filter?: ReplayFilter }
+/** A settle's answer: the settlements that failed, by their place in the list. */
+type SettleAnswer = [number, Failure][]
 type Failure = { name: string; message: string; jobId?: string }
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 type Answer = { id: number; ok: true; value: unknown } | ({ id: number; ok: false } & Failure)
 
 function failure(err: Error, job?: JobLease): Failure {
@@ -22,18 +30,23 @@ function errorFrom(f: Failure): Error {
 export function serveQueue(queue: JobQueue & Partial<BulkSettling>, port: MessagePort): void {
   port.on('message', (req: Request) => {
     if (req.op === 'settle') {
-      // A round's settlements in one message, and their outcomes in one answer, item by item.
-      const list = req.args[0]
+      // A round's settlements in one message, and their outcomes in one answer: only the ones that failed.
+      const list = readSettlements(req.list)
       void settleAll(queue, list).then((results) => {
-        const value = results.map((err, i) => (err === undefined ? null : failure(err, list[i]!.job)))
+        const value: SettleAnswer = []
+        results.forEach((err, i) => (err === undefined ? undefined : value.push([i, failure(err, list[i]!.job)])))
         port.postMessage({ id: req.id, ok: true, value } satisfies Answer)
       })
       return
     }
-    const call = (queue[req.op] as (...args: unknown[]) => Promise<unknown>).apply(queue, req.args)
+    const call: Promise<unknown> =
+      req.op === 'enqueue' ? Promise.resolve().then(() => queue.enqueue(readNewJobs(req.jobs)))
+      : req.op === 'lease' ? queue.lease(req.max, req.leaseMs).then(writeLeased)
+      : req.op === 'depth' ? queue.depth()
+      : queue.replay(req.destinationId, req.filter)
     call.then(
       (value) => port.postMessage({ id: req.id, ok: true, value } satisfies Answer),
-      (err: Error) => port.postMessage({ id: req.id, ok: false, ...failure(err, req.args[0] as LeasedJob) } satisfies Answer),
+      (err: Error) => port.postMessage({ id: req.id, ok: false, ...failure(err) } satisfies Answer),
     )
   })
 }
@@ -67,11 +80,11 @@ export class PortQueue implements JobQueue {
     })
   }
 
-  #call<T>(op: Request['op'], ...args: unknown[]): Promise<T> {
+  #call<T>(request: DistributiveOmit<Request, 'id'>): Promise<T> {
     const id = this.#next++
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
-      this.#port.postMessage({ id, op, args } as Request)
+      this.#port.postMessage({ id, ...request } as Request)
     })
   }
 
@@ -98,20 +111,27 @@ export class PortQueue implements JobQueue {
     // Sent already: the batch filled up, or the port was closed.
     if (batch.length === 0) return
     this.#settlements = []
-    this.#call<(Failure | null)[]>('settle', batch.map((b) => b.s)).then(
-      (results) => batch.forEach((b, i) => (results[i] == null ? b.resolve() : b.reject(errorFrom(results[i]!)))),
+    this.#call<SettleAnswer>({ op: 'settle', list: writeSettlements(batch.map((b) => b.s)) }).then(
+      (failures) => {
+        const failed = new Map(failures)
+        batch.forEach((b, i) => {
+          const f = failed.get(i)
+          if (f === undefined) b.resolve()
+          else b.reject(errorFrom(f))
+        })
+      },
       (err: Error) => batch.forEach((b) => b.reject(err)),
     )
   }
 
-  enqueue(jobs: NewJob[]): Promise<void> { return this.#call('enqueue', jobs) }
-  lease(max: number, leaseMs: number): Promise<LeasedJob[]> { return this.#call('lease', max, leaseMs) }
+  enqueue(jobs: NewJob[]): Promise<void> { return this.#call({ op: 'enqueue', jobs: writeNewJobs(jobs) }) }
+  lease(max: number, leaseMs: number): Promise<LeasedJob[]> { return this.#call<LeasedWire>({ op: 'lease', max, leaseMs }).then(readLeased) }
   // Only what names the lease crosses: the event's text would be copied for nothing.
   ack(job: JobLease): Promise<void> { return this.#settle({ op: 'ack', job: { id: job.id, leaseToken: job.leaseToken } }) }
   retryAt(job: LeasedJob, at: number, reason: string): Promise<void> { return this.#settle({ op: 'retryAt', job, at, reason }) }
   fail(job: LeasedJob, reason: string): Promise<void> { return this.#settle({ op: 'fail', job, reason }) }
-  depth(): Promise<number> { return this.#call('depth') }
-  replay(destinationId: string, filter?: ReplayFilter): Promise<number> { return this.#call('replay', destinationId, filter) }
+  depth(): Promise<number> { return this.#call({ op: 'depth' }) }
+  replay(destinationId: string, filter?: ReplayFilter): Promise<number> { return this.#call({ op: 'replay', destinationId, ...(filter === undefined ? {} : { filter }) }) }
 
   /** The owner closes the queue itself; this end only lets go of the port. */
   async close(): Promise<void> {
