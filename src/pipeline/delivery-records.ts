@@ -24,15 +24,22 @@ export function tallyOf(r: OutcomeReport): DeliveryTally {
   return { destinationId: r.destinationId, status: r.outcome.status, detail: detailOf(r.outcome), count: 1, functionMs: r.functionMs === undefined ? [] : [r.functionMs] }
 }
 
-/** Adds up reports by destination, status and detail: one tally per kind of outcome, not one per job. */
+/**
+ * Adds up reports by destination, status and detail: one tally per kind of outcome, not one per job. Maps
+ * within maps, not one map of joined keys: a joined key is a new string per job to write out and hash.
+ */
 export class Tallies {
-  #byKind = new Map<string, DeliveryTally>()
+  #byDestination = new Map<string, Map<string, Map<string, DeliveryTally>>>()
 
   add(r: OutcomeReport): void {
+    const status = r.outcome.status
     const detail = detailOf(r.outcome)
-    const key = `${r.destinationId}\u0000${r.outcome.status}\u0000${detail}`
-    const t = this.#byKind.get(key)
-    if (t === undefined) this.#byKind.set(key, tallyOf(r))
+    let byStatus = this.#byDestination.get(r.destinationId)
+    if (byStatus === undefined) this.#byDestination.set(r.destinationId, (byStatus = new Map()))
+    let byDetail = byStatus.get(status)
+    if (byDetail === undefined) byStatus.set(status, (byDetail = new Map()))
+    const t = byDetail.get(detail)
+    if (t === undefined) byDetail.set(detail, tallyOf(r))
     else {
       t.count++
       if (r.functionMs !== undefined) t.functionMs.push(r.functionMs)
@@ -41,8 +48,8 @@ export class Tallies {
 
   /** The tallies so far, and a fresh start. */
   take(): DeliveryTally[] {
-    const all = [...this.#byKind.values()]
-    this.#byKind.clear()
+    const all = [...this.#byDestination.values()].flatMap((byStatus) => [...byStatus.values()].flatMap((byDetail) => [...byDetail.values()]))
+    this.#byDestination.clear()
     return all
   }
 }

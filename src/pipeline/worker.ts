@@ -99,7 +99,7 @@ interface DestinationSetup {
   destination: DestinationRecord
   filters: CompiledFilter[]
   /** The insert function instance; its settings as JSON text, which is how they enter the sandbox. */
-  instance?: { id: string; functionId: string; versionId: string; settingsJson: string } | { invalid: string }
+  instance?: { id: string; functionId: string; versionId: string; settingsJson: string; loadKey: string } | { invalid: string }
   /** Opened destination settings: webhook url, method, headers; or a function's id, version and settings. */
   opened: Record<string, unknown>
   secrets: string[]
@@ -127,13 +127,21 @@ export class Worker {
   readonly #options: WorkerOptions
   readonly #now: () => number
   readonly #backoff: (attempt: number) => number
-  /** Loaded functions by instance and version: a new deployment loads the new code. */
-  readonly #loaded = new Map<string, Promise<LoadedFunction>>()
-  readonly #setups = new Map<string, { at: number; setup: Promise<DestinationSetup | undefined> }>()
+  /**
+   * Loaded functions by instance and version: a new deployment loads the new code. `ready` is the function
+   * once loaded, so that a job need not wait a turn for a promise that settled long ago.
+   */
+  readonly #loaded = new Map<string, { fn: Promise<LoadedFunction>; ready?: LoadedFunction }>()
+  /** Destinations' setups, as #loaded: `ready` once read (undefined when the destination is gone). */
+  readonly #setups = new Map<string, { at: number; setup: Promise<DestinationSetup | undefined>; ready?: { setup: DestinationSetup | undefined } }>()
   /** Webhook batches being filled, per destination: bodies, and the jobs waiting on the request. */
   readonly #batches = new Map<string, { settings: WebhookSettings; bodies: string[]; waiters: ((r: DeliveryResult) => void)[] }>()
-  /** Destination + messageId of the jobs being run, to the end of the latest of them. */
-  readonly #inFlight = new Map<string, Promise<void>>()
+  /**
+   * The jobs being run, by destination and messageId, to the end of the latest of them. Maps within a
+   * map rather than one map of joined keys: a joined key is a new string per job that V8 must write out
+   * and hash, while a messageId is hashed once and the hash serves the dedupe's lookups too.
+   */
+  readonly #inFlight = new Map<string, Map<string, Promise<void>>>()
   /** What was delivered lately, by this worker and (through remember()) by others. */
   readonly #recent: RecentDeliveries
   #running = false
@@ -196,7 +204,7 @@ export class Worker {
     this.#running = false
     this.wake()
     await Promise.all(this.#loops)
-    for (const fn of this.#loaded.values()) await (await fn.catch(() => undefined))?.dispose()
+    for (const { fn } of this.#loaded.values()) await (await fn.catch(() => undefined))?.dispose()
     this.#loaded.clear()
   }
 
@@ -216,18 +224,23 @@ export class Worker {
     if (event === undefined) {
       return this.#settle(job, undefined, { status: 'failed', category: 'Bad Request', reason: 'the queued event is not a JSON object' })
     }
-    if (event.messageId === undefined) return this.#run(job, event)
-    const key = `${job.destinationId}\u0000${event.messageId}`
-    const earlier = this.#inFlight.get(key)
+    const messageId = event.messageId
+    if (messageId === undefined) return this.#run(job, event)
+    let running = this.#inFlight.get(job.destinationId)
+    if (running === undefined) this.#inFlight.set(job.destinationId, (running = new Map()))
+    const earlier = running.get(messageId)
     let done!: () => void
     const mine = new Promise<void>((resolve) => (done = resolve))
-    this.#inFlight.set(key, mine)
+    running.set(messageId, mine)
     try {
       if (earlier !== undefined) await earlier
       await this.#run(job, event)
     } finally {
       done()
-      if (this.#inFlight.get(key) === mine) this.#inFlight.delete(key)
+      if (running.get(messageId) === mine) {
+        running.delete(messageId)
+        if (running.size === 0) this.#inFlight.delete(job.destinationId)
+      }
     }
   }
 
@@ -251,14 +264,18 @@ export class Worker {
     context.trace = { logs: [...(context.trace?.logs ?? []), ...r.logs], requests: [...(context.trace?.requests ?? []), ...r.requests] }
   }
 
-  /** The destination's setup, or undefined when the destination is gone. Cached for configTtlMs. */
-  #setup(destinationId: string): Promise<DestinationSetup | undefined> {
+  /**
+   * The destination's setup, or undefined when the destination is gone. Cached for configTtlMs; while it
+   * is, `ready` answers without a promise.
+   */
+  #setup(destinationId: string): { ready: { setup: DestinationSetup | undefined } } | { pending: Promise<DestinationSetup | undefined> } {
     const cached = this.#setups.get(destinationId)
-    if (cached !== undefined && performance.now() - cached.at < this.#options.configTtlMs) return cached.setup
+    if (cached !== undefined && performance.now() - cached.at < this.#options.configTtlMs) return cached.ready === undefined ? { pending: cached.setup } : { ready: cached.ready }
     const setup = this.#readSetup(destinationId)
-    this.#setups.set(destinationId, { at: performance.now(), setup })
-    setup.catch(() => this.#setups.delete(destinationId))
-    return setup
+    const entry: { at: number; setup: typeof setup; ready?: { setup: DestinationSetup | undefined } } = { at: performance.now(), setup }
+    this.#setups.set(destinationId, entry)
+    setup.then((value) => (entry.ready = { setup: value }), () => this.#setups.delete(destinationId))
+    return { pending: setup }
   }
 
   async #readSetup(destinationId: string): Promise<DestinationSetup | undefined> {
@@ -280,7 +297,7 @@ export class Worker {
       try {
         const settings = connections.openInstanceSettings(record)
         secrets.push(...secretValues(Object.keys(record.encryptedSettings).map((k) => settings[k])))
-        instance = { id: record.id, functionId: record.functionId, versionId: record.versionId, settingsJson: JSON.stringify(settings) }
+        instance = { id: record.id, functionId: record.functionId, versionId: record.versionId, settingsJson: JSON.stringify(settings), loadKey: `${record.id}:${record.versionId}` }
       } catch (err) {
         instance = { invalid: `the instance's settings cannot be used: ${(err as Error).message}` }
       }
@@ -289,7 +306,8 @@ export class Worker {
   }
 
   async #deliver(job: LeasedJob, queued: QueuedEvent, context: JobContext): Promise<DeliveryOutcome> {
-    const setup = await this.#setup(job.destinationId)
+    const cached = this.#setup(job.destinationId)
+    const setup = 'ready' in cached ? cached.ready.setup : await cached.pending
     if (setup === undefined) return { status: 'filtered', by: 'destination gone', detail: 'the destination was deleted' }
     const { destination } = setup
     context.secrets.push(...setup.secrets)
@@ -312,7 +330,8 @@ export class Worker {
     const instance = setup.instance
     if (instance !== undefined) {
       if ('invalid' in instance) return { status: 'failed', category: 'Invalid Settings', reason: instance.invalid }
-      const fn = await this.#function(`${instance.id}:${instance.versionId}`, instance.functionId, instance.versionId, 'insert')
+      const loaded = this.#function(instance.loadKey, instance.functionId, instance.versionId, 'insert')
+      const fn = loaded.ready ?? await loaded.fn
       // Settings cross into the sandbox as JSON text, so one job's handler cannot change another's.
       const r = await fn.invokeText(body, instance.settingsJson)
       this.#keepTrace(context, r)
@@ -329,7 +348,7 @@ export class Worker {
       return this.#retry(job, result.message, result.retryAfterMs)
     }
     const opened = setup.opened as { functionId: string; versionId: string; settings: Record<string, unknown> }
-    const fn = await this.#function(`${destination.id}:${opened.versionId}`, opened.functionId, opened.versionId, 'destination')
+    const fn = await this.#function(`${destination.id}:${opened.versionId}`, opened.functionId, opened.versionId, 'destination').fn
     const r = await fn.invokeText(body, JSON.stringify(opened.settings))
     this.#keepTrace(context, r)
     if (r.outcome === 'delivered') return { status: 'delivered' }
@@ -365,14 +384,15 @@ export class Worker {
     )
   }
 
-  #function(key: string, functionId: string, versionId: string, kind: 'insert' | 'destination'): Promise<LoadedFunction> {
-    let fn = this.#loaded.get(key)
-    if (fn === undefined) {
-      fn = this.#deps.functions.version(functionId, versionId).then((v) => this.#deps.runtime.load(v.code, { kind, name: functionId }))
-      fn.catch(() => this.#loaded.delete(key))
-      this.#loaded.set(key, fn)
+  #function(key: string, functionId: string, versionId: string, kind: 'insert' | 'destination'): { fn: Promise<LoadedFunction>; ready?: LoadedFunction } {
+    let entry = this.#loaded.get(key)
+    if (entry === undefined) {
+      const fn = this.#deps.functions.version(functionId, versionId).then((v) => this.#deps.runtime.load(v.code, { kind, name: functionId }))
+      const made: { fn: Promise<LoadedFunction>; ready?: LoadedFunction } = { fn }
+      fn.then((loaded) => (made.ready = loaded), () => this.#loaded.delete(key))
+      this.#loaded.set(key, (entry = made))
     }
-    return fn
+    return entry
   }
 
   #duplicate(destinationId: string, messageId: string | undefined): boolean {

@@ -121,12 +121,14 @@ export class DeliveryLog {
   }
 
   async #write(): Promise<void> {
-    const { counts, details, delivered, size } = this.#pending
-    if (size === 0) return
+    const pending = this.#pending
+    if (pending.size === 0) return
     this.#pending = new Pending()
     // Every report leaves its latest details in `details`, so its groups are all the groups written to.
-    for (const [group, [r]] of details) this.#touched.set(group, { destinationId: r!.destinationId, status: r!.status })
-    const rows = [...details.values()].flat().map((r) => ({
+    for (const [destinationId, statuses] of pending.details) {
+      for (const status of statuses.keys()) this.#touched.set(`${destinationId}\u0000${status}`, { destinationId, status })
+    }
+    const rows = [...pending.details.values()].flatMap((statuses) => [...statuses.values()].flat()).map((r) => ({
       id: newId('dlv_'), destination_id: r.destinationId, message_id: r.messageId, status: r.status, detail: r.detail,
       reason: r.reason?.slice(0, 2000) ?? null, attempt: r.attempt, at: r.at.toISOString(),
       event: r.event === undefined ? null : r.event.slice(0, this.#maxEventBytes), trace: r.trace === undefined ? null : JSON.stringify(r.trace),
@@ -134,9 +136,9 @@ export class DeliveryLog {
     const prune = Date.now() - this.#prunedAt >= this.#pruneEveryMs
     await this.#db.transaction().execute(async (tx) => {
       for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await tx.insertInto('delivery_events').values(rows.slice(i, i + ROWS_PER_INSERT)).execute()
-      const batches = [...delivered.values()].map(({ ids, ...row }) => ({ ...row, writer: this.#writer, message_ids: JSON.stringify(ids), n: ids.length }))
+      const batches = [...pending.delivered.values()].flatMap((seconds) => [...seconds.values()]).map(({ ids, ...row }) => ({ ...row, writer: this.#writer, message_ids: JSON.stringify(ids), n: ids.length }))
       for (let i = 0; i < batches.length; i += ROWS_PER_INSERT) await tx.insertInto('delivered_batches').values(batches.slice(i, i + ROWS_PER_INSERT)).execute()
-      for (const c of counts.values()) {
+      for (const c of pending.countRows()) {
         await tx
           .insertInto('delivery_counts')
           .values(c)
@@ -232,13 +234,20 @@ export class DeliveryLog {
  * recent details of each destination and status; the delivered messageIds per destination and second.
  */
 class Pending {
-  readonly counts = new Map<string, { destination_id: string; bucket: string; status: string; detail: string; n: number }>()
-  readonly details = new Map<string, DeliveryReport[]>()
-  readonly delivered = new Map<string, { destination_id: string; ids: string[]; at: number }>()
+  /** Counts by minute, destination, status and detail (maps within maps: see add). */
+  readonly counts = new Map<string, Map<string, Map<string, Map<string, CountRow>>>>()
+  /** The latest details by destination and status. */
+  readonly details = new Map<string, Map<string, DeliveryReport[]>>()
+  /** Delivered messageIds by destination and second. */
+  readonly delivered = new Map<string, Map<number, { destination_id: string; ids: string[]; at: number }>>()
   size = 0
   #minute = NaN
   #bucket = ''
 
+  /**
+   * Maps within maps rather than one map of joined keys: a joined key is a new string per report that V8
+   * must write out and hash, where the parts (destination ids, statuses, details) are hashed once.
+   */
   add(r: DeliveryReport, detailsPerGroup: number): void {
     this.size++
     const at = r.at.getTime()
@@ -248,25 +257,46 @@ class Pending {
       this.#bucket = new Date(this.#minute).toISOString().slice(0, 16)
     }
     const bucket = this.#bucket
-    const key = `${r.destinationId}\u0000${bucket}\u0000${r.status}\u0000${r.detail}`
-    const c = this.counts.get(key)
-    if (c === undefined) this.counts.set(key, { destination_id: r.destinationId, bucket, status: r.status, detail: r.detail, n: 1 })
+    const byStatus = branch(branch(this.counts, bucket), r.destinationId)
+    const byDetail = branch(byStatus, r.status)
+    const c = byDetail.get(r.detail)
+    if (c === undefined) byDetail.set(r.detail, { destination_id: r.destinationId, bucket, status: r.status, detail: r.detail, n: 1 })
     else c.n++
-    const group = `${r.destinationId}\u0000${r.status}`
-    let kept = this.details.get(group)
-    if (kept === undefined) this.details.set(group, (kept = []))
+    const statuses = branch(this.details, r.destinationId)
+    let kept = statuses.get(r.status)
+    if (kept === undefined) statuses.set(r.status, (kept = []))
     kept.push(r)
     if (kept.length > detailsPerGroup) kept.shift()
     if (r.status === 'delivered' && r.messageId !== '') {
-      const second = `${r.destinationId}\u0000${Math.floor(at / 1000)}`
-      const row = this.delivered.get(second)
-      if (row === undefined) this.delivered.set(second, { destination_id: r.destinationId, ids: [r.messageId], at })
+      const seconds = branch(this.delivered, r.destinationId)
+      const second = Math.floor(at / 1000)
+      const row = seconds.get(second)
+      if (row === undefined) seconds.set(second, { destination_id: r.destinationId, ids: [r.messageId], at })
       else {
         row.ids.push(r.messageId)
         if (at > row.at) row.at = at
       }
     }
   }
+
+  countRows(): CountRow[] {
+    return [...this.counts.values()].flatMap((byDestination) => [...byDestination.values()].flatMap((byStatus) => [...byStatus.values()].flatMap((byDetail) => [...byDetail.values()])))
+  }
+}
+
+interface CountRow {
+  destination_id: string
+  bucket: string
+  status: string
+  detail: string
+  n: number
+}
+
+/** The map under `key`, made when it is missing. */
+function branch<K, K2, V>(map: Map<K, Map<K2, V>>, key: K): Map<K2, V> {
+  let inner = map.get(key)
+  if (inner === undefined) map.set(key, (inner = new Map()))
+  return inner
 }
 
 /** One delivery of the log: an event (messageId) delivered to a destination at a time (ms since the epoch). */
