@@ -89,6 +89,23 @@ describe('tracking API', () => {
     assert.deepEqual(identify.integrations, { All: true })
   })
 
+  it('keeps keys named __proto__ and constructor as plain data, as any JSON key, and nothing of the server changes', async () => {
+    // Valid JSON that a Node parser guarding against prototype pollution would refuse: a Segment client may
+    // send it (properties named by users), and refusing it would lose the whole batch.
+    const raw = `{"batch":[{"type":"track","userId":"u","event":"E","properties":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"plan":"pro"}},{"type":"identify","userId":"u","traits":{"__proto__":{"admin":true}}}]}`
+    const r = await post('batch', undefined, basic(writeKey), raw)
+    assert.deepEqual([r.status, r.body], [200, { success: true }])
+    const jobs = await drain()
+    assert.equal(jobs.length, 4, 'both events, for both destinations')
+    const track = jobs.find(([, e]) => e.type === 'track')![1]
+    const properties = track.properties as Record<string, unknown>
+    assert.deepEqual(Object.getOwnPropertyDescriptor(properties, '__proto__')?.value, { polluted: true }, 'an own key, as sent')
+    assert.deepEqual(properties.constructor, { prototype: { polluted: true } })
+    assert.equal(properties.plan, 'pro')
+    assert.equal(({} as Record<string, unknown>).polluted, undefined)
+    assert.equal(({} as Record<string, unknown>).admin, undefined)
+  })
+
   for (const [what, path, body, headers, raw, status, message] of [
     ['invalid JSON', 'track', undefined, {}, '{"userId": ', 400, /not valid JSON/],
     ['an unknown write key', 'track', { userId: 'u', event: 'E' }, { authorization: `Basic ${Buffer.from('nope:').toString('base64')}` }, undefined, 401, /not known/],
