@@ -5,7 +5,8 @@
 //   node scripts/test.mjs [filter]        only files whose path contains filter
 //   node scripts/test.mjs --fast          src/ only
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 function find(dir, out = []) {
@@ -29,8 +30,14 @@ if (files.length === 0) {
   console.error(`no test files found${filter ? ` matching ${filter}` : ''}`)
   process.exit(1)
 }
+// Every file the tests make in the temporary directory (queue files, data directories, browser
+// profiles; the servers they start inherit TMPDIR) goes under one directory of this run, removed at the
+// end: a run made about fifty directories there and left them. INSERTFN_KEEP_TEST_FILES=1 keeps it.
+const scratch = mkdtempSync(join(tmpdir(), 'insertfn-test-run-'))
 const result = spawnSync(process.execPath, ['--no-node-snapshot', '--enable-source-maps', '--test', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
-  env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --no-node-snapshot`.trim() },
+  env: { ...process.env, TMPDIR: scratch, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --no-node-snapshot`.trim() },
 })
+if (process.env.INSERTFN_KEEP_TEST_FILES === '1') console.log(`test files kept in ${scratch}`)
+else rmSync(scratch, { recursive: true, force: true })
 process.exit(result.status ?? 1)
