@@ -12,7 +12,7 @@ import { startDeliveryThread, type DeliveryThread } from '../pipeline/delivery-t
 import { notifyingQueue } from '../queue/notifying-queue.js'
 import { parseQueueUrl, queueFromUrl } from '../queue/queue-from-url.js'
 import type { JobQueue } from '../queue/queue.js'
-import { startQueueThread, type QueueThread } from '../queue/queue-thread.js'
+import { DELIVERY_LEASE_WAIT_MS, startQueueThread, type QueueThread } from '../queue/queue-thread.js'
 import { PACK_MAX } from '../queue/sqlite-queue.js'
 import { createRuntime, type RuntimeOptions } from '../runtime/index.js'
 import { buildServer } from '../server/app.js'
@@ -159,7 +159,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
           const service = await openDelivery(config, {
             onReport: (r) => metrics.delivery(tallyOf(r)),
             onError: (err) => onError(err instanceof Error ? err.message : String(err)),
-          }, { ...(queueThread === undefined ? {} : { queue: queueThread.client() }), ...(fetch === undefined ? {} : { fetch }) })
+          }, { ...(queueThread === undefined ? {} : { queue: queueThread.client({ leaseWaitMs: DELIVERY_LEASE_WAIT_MS }) }), ...(fetch === undefined ? {} : { fetch }) })
           service.worker.start()
           running.push(service)
         }

@@ -2,6 +2,7 @@
 // tallies to the server every 100 ms, and on 'stop' settle what it holds and end.
 import { parentPort, workerData } from 'node:worker_threads'
 import { PortQueue } from '../queue/port-queue.js'
+import { DELIVERY_LEASE_WAIT_MS } from '../queue/queue-thread.js'
 import { Tallies } from './delivery-records.js'
 import { openDelivery } from './delivery-service.js'
 import type { ThreadData, ThreadMessage } from './delivery-thread.js'
@@ -17,7 +18,7 @@ function sendTallies(): void {
 }
 
 const { config, queuePort } = workerData as ThreadData
-const queue = queuePort === undefined ? undefined : new PortQueue(queuePort)
+const queue = queuePort === undefined ? undefined : new PortQueue(queuePort, { leaseWaitMs: DELIVERY_LEASE_WAIT_MS })
 const service = await openDelivery(config, {
   onReport: (r) => tallies.add(r),
   onError: (err) => send({ type: 'error', message: err instanceof Error ? err.message : String(err) }),

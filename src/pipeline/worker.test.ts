@@ -132,6 +132,33 @@ describe('delivery worker', () => {
     assert.deepEqual(outcomes(), ['delivered'])
   })
 
+  it('does not sleep between leases that wait for work themselves, and sleeps after a lease that failed', async () => {
+    for (const failing of [false, true]) {
+      let leases = 0
+      const waiting = new Proxy(queue, {
+        get(target, key) {
+          if (key === 'leaseWaitMs') return 5
+          if (key === 'lease') return async () => {
+            leases++
+            await new Promise((r) => setTimeout(r, 5))
+            if (failing) throw new Error('the queue is unreachable')
+            return []
+          }
+          const value: unknown = Reflect.get(target, key)
+          return typeof value === 'function' ? value.bind(target) : value
+        },
+      })
+      // An idle wait of a minute: a loop that slept after its first lease would make no second one.
+      const started = new Worker({ queue: waiting, connections, filters, functions, runtime, deliverWebhook: webhook.deliver, now: clock.now, onError: () => undefined, options: { idleMs: 60_000, concurrentRounds: 1, configTtlMs: 0 } })
+      started.start()
+      await new Promise((r) => setTimeout(r, 200))
+      const stopping = started.stop()
+      if (failing) assert.equal(leases, 1, 'a failed lease is followed by the idle wait')
+      else assert.ok(leases >= 3, `a loop whose leases wait leases again at once (${leases} leases in 200 ms)`)
+      await stopping
+    }
+  })
+
   it('POSTs the event as JSON to the webhook with its headers (secrets opened only for the request)', async () => {
     const d = await destination()
     await send(d.id, { properties: { total: 5 } })

@@ -172,13 +172,17 @@ export class Worker {
     this.#loops = Array.from({ length: this.#options.concurrentRounds }, async () => {
       while (this.#running) {
         const wakesBefore = this.#wakes
+        let failed = false
         const n = await this.runOnce().catch((err: unknown) => {
           this.#deps.onError?.(err)
+          failed = true
           return 0
         })
-        // A wake that came while the lease was on its way (the embedded queue answers leases and sends
-        // wakes on different channels) found this loop busy: the lease may have missed that work.
-        if (n === 0 && this.#running && this.#wakes === wakesBefore) {
+        // A lease that waits for work (JobQueue.leaseWaitMs) has done the waiting. A wake that came while
+        // the lease was on its way (the embedded queue answers leases and sends wakes on different
+        // channels) found this loop busy: the lease may have missed that work.
+        const waited = !failed && (this.#deps.queue.leaseWaitMs ?? 0) > 0
+        if (n === 0 && this.#running && this.#wakes === wakesBefore && !waited) {
           await new Promise<void>((resume) => {
             const done = () => {
               clearTimeout(timer)

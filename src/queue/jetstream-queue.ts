@@ -221,6 +221,11 @@ export class JetStreamQueue implements JobQueue {
     }
   }
 
+  /** How long an empty lease waits on the server for a job (JobQueue.leaseWaitMs). */
+  get leaseWaitMs(): number {
+    return this.#leaseWaitMs
+  }
+
   async lease(max: number, leaseMs: number): Promise<LeasedJob[]> {
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`lease at least one job, not ${max}`)
     if (!(leaseMs > 0)) throw new RangeError(`a lease lasts more than 0 ms, not ${leaseMs}`)

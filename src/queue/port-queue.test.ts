@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { it } from 'node:test'
+import { describe, it } from 'node:test'
 import { MessageChannel } from 'node:worker_threads'
 import { PortQueue, serveQueue } from './port-queue.js'
 import { readSettlements, type SettlementsWire } from './port-wire.js'
@@ -11,7 +11,7 @@ import { LeaseLostError, type JobQueue } from './queue.js'
 import { SqliteQueue } from './sqlite-queue.js'
 
 /** A queue used through a port, as the delivery thread uses the server thread's queue. */
-function across(owner: JobQueue, options?: { settleGatherMs?: number }, onMessage?: (m: { op: string; list?: SettlementsWire }) => void): PortQueue {
+function across(owner: JobQueue, options?: { settleGatherMs?: number; leaseWaitMs?: number }, onMessage?: (m: { op: string; list?: SettlementsWire }) => void): PortQueue {
   const channel = new MessageChannel()
   serveQueue(owner, channel.port1)
   if (onMessage !== undefined) channel.port1.on('message', onMessage)
@@ -89,4 +89,72 @@ it('rejects the operations still waiting when the serving end goes away, saying 
   channel.port1.on('message', () => channel.port1.close())
   const queue = new PortQueue(channel.port2)
   await assert.rejects(queue.depth(), /the queue is gone/)
+})
+
+describe('a lease that waits for jobs (leaseWaitMs)', () => {
+  const open = () => SqliteQueue.open({ file: join(mkdtempSync(join(tmpdir(), 'insertfn-port-queue-')), 'queue.db') })
+
+  it('gets the jobs another port enqueues as soon as they are committed, and nothing when its wait ends first', async () => {
+    const owner = open()
+    // A wait of a minute: only the enqueue can answer the lease within the test's patience.
+    const delivery = across(owner, { leaseWaitMs: 60_000 })
+    const ingest = across(owner)
+    try {
+      assert.equal(delivery.leaseWaitMs, 60_000)
+      const leased = delivery.lease(10, 60_000)
+      await new Promise((r) => setTimeout(r, 20))
+      await ingest.enqueue([0, 1, 2].map((n) => ({ destinationId: 'd', payload: `{"n":${n}}` })))
+      assert.deepEqual((await leased).map((j) => j.payload), ['{"n":0}', '{"n":1}', '{"n":2}'])
+      const brief = across(owner, { leaseWaitMs: 30 })
+      assert.deepEqual(await brief.lease(10, 60_000), [], 'no job came within its wait')
+      await brief.close()
+    } finally {
+      await Promise.all([delivery.close(), ingest.close()])
+      await owner.close()
+    }
+  })
+
+  it('waiting leases are served first come, first served, and no job goes to two of them', async () => {
+    const owner = open()
+    const a = across(owner, { leaseWaitMs: 60_000 })
+    const b = across(owner, { leaseWaitMs: 60_000 })
+    const ingest = across(owner)
+    try {
+      const first = a.lease(2, 60_000)
+      await new Promise((r) => setTimeout(r, 10))
+      const second = b.lease(2, 60_000)
+      await new Promise((r) => setTimeout(r, 10))
+      await ingest.enqueue([0, 1, 2].map((n) => ({ destinationId: 'd', payload: `{"n":${n}}` })))
+      const [x, y] = await Promise.all([first, second])
+      assert.deepEqual([x.map((j) => j.payload), y.map((j) => j.payload)], [['{"n":0}', '{"n":1}'], ['{"n":2}']])
+    } finally {
+      await Promise.all([a.close(), b.close(), ingest.close()])
+      await owner.close()
+    }
+  })
+
+  it('a replay answers a waiting lease; a lease whose port closed takes nothing', async () => {
+    const owner = open()
+    const ingest = across(owner)
+    const gone = new MessageChannel()
+    serveQueue(owner, gone.port1)
+    const goneQueue = new PortQueue(gone.port2, { leaseWaitMs: 60_000 })
+    const delivery = across(owner, { leaseWaitMs: 60_000 })
+    try {
+      await ingest.enqueue([{ destinationId: 'd', payload: '{"n":0}' }])
+      const [job] = await delivery.lease(1, 60_000)
+      await delivery.fail(job!, 'broken')
+      void goneQueue.lease(1, 60_000).catch(() => undefined)
+      await new Promise((r) => setTimeout(r, 10))
+      gone.port2.close()
+      await new Promise((r) => setTimeout(r, 10))
+      const waiting = delivery.lease(1, 60_000)
+      await new Promise((r) => setTimeout(r, 10))
+      assert.equal(await ingest.replay('d'), 1)
+      assert.deepEqual((await waiting).map((j) => j.payload), ['{"n":0}'], 'the replayed job, not swallowed by the closed port')
+    } finally {
+      await Promise.all([delivery.close(), ingest.close()])
+      await owner.close()
+    }
+  })
 })

@@ -4,11 +4,12 @@
 // tens of microseconds.
 import type { MessagePort } from 'node:worker_threads'
 import { readLeased, readNewJobs, readSettlements, writeLeased, writeNewJobs, writeSettlements, type LeasedWire, type NewJobsWire, type SettlementsWire } from './port-wire.js'
+import { WaitingLeases } from './waiting-leases.js'
 import { LeaseLostError, settleAll, type BulkSettling, type JobLease, type JobQueue, type LeasedJob, type NewJob, type QueueSettlement, type ReplayFilter } from './queue.js'
 
 type Request =
   | { id: number; op: 'enqueue'; jobs: NewJobsWire }
-  | { id: number; op: 'lease'; max: number; leaseMs: number }
+  | { id: number; op: 'lease'; max: number; leaseMs: number; waitMs?: number }
   | { id: number; op: 'settle'; list: SettlementsWire }
   | { id: number; op: 'depth' }
   | { id: number; op: 'replay'; destinationId: string; filter?: ReplayFilter }
@@ -26,8 +27,18 @@ function errorFrom(f: Failure): Error {
   return f.name === 'LeaseLostError' ? new LeaseLostError(f.jobId ?? '?') : Object.assign(new Error(f.message), { name: f.name })
 }
 
+/** Leases waiting for jobs, per queue: one queue is served on several ports, and any of them may enqueue. */
+const waitingLeases = new WeakMap<JobQueue, WaitingLeases>()
+
 /** Answers the queue operations that arrive on the port with the given queue. */
 export function serveQueue(queue: JobQueue & Partial<BulkSettling>, port: MessagePort): void {
+  let waiting = waitingLeases.get(queue)
+  if (waiting === undefined) waitingLeases.set(queue, (waiting = new WaitingLeases(queue)))
+  const leases = waiting
+  const answer = (id: number, value: unknown) => port.postMessage({ id, ok: true, value } satisfies Answer)
+  const fail = (id: number, err: Error) => port.postMessage({ id, ok: false, ...failure(err) } satisfies Answer)
+  const mine = new WeakSet<object>()
+  port.on('close', () => leases.drop((lease) => mine.has(lease)))
   port.on('message', (req: Request) => {
     if (req.op === 'settle') {
       // A round's settlements in one message, and their outcomes in one answer: only the ones that failed.
@@ -35,18 +46,31 @@ export function serveQueue(queue: JobQueue & Partial<BulkSettling>, port: Messag
       void settleAll(queue, list).then((results) => {
         const value: SettleAnswer = []
         results.forEach((err, i) => (err === undefined ? undefined : value.push([i, failure(err, list[i]!.job)])))
-        port.postMessage({ id: req.id, ok: true, value } satisfies Answer)
+        answer(req.id, value)
       })
+      return
+    }
+    if (req.op === 'lease') {
+      const { id, max, leaseMs, waitMs = 0 } = req
+      queue.lease(max, leaseMs).then((jobs) => {
+        if (jobs.length > 0 || !(waitMs > 0)) return answer(id, writeLeased(jobs))
+        const lease = { max, leaseMs, until: performance.now() + waitMs, answer: (later: LeasedJob[]) => answer(id, writeLeased(later)), fail: (err: Error) => fail(id, err) }
+        mine.add(lease)
+        leases.wait(lease)
+      }, (err: Error) => fail(id, err))
       return
     }
     const call: Promise<unknown> =
       req.op === 'enqueue' ? Promise.resolve().then(() => queue.enqueue(readNewJobs(req.jobs)))
-      : req.op === 'lease' ? queue.lease(req.max, req.leaseMs).then(writeLeased)
       : req.op === 'depth' ? queue.depth()
       : queue.replay(req.destinationId, req.filter)
     call.then(
-      (value) => port.postMessage({ id: req.id, ok: true, value } satisfies Answer),
-      (err: Error) => port.postMessage({ id: req.id, ok: false, ...failure(err) } satisfies Answer),
+      (value) => {
+        answer(req.id, value)
+        // New jobs, or failed ones due again: a lease waiting for work takes them now.
+        if ((req.op === 'enqueue' || (req.op === 'replay' && Number(value) > 0)) && leases.size > 0) void leases.jobsArrived()
+      },
+      (err: Error) => fail(req.id, err),
     )
   })
 }
@@ -62,10 +86,16 @@ export class PortQueue implements JobQueue {
   #next = 0
 
   readonly #gatherMs: number
+  readonly leaseWaitMs: number
 
-  constructor(port: MessagePort, options: { settleGatherMs?: number } = {}) {
+  /**
+   * `leaseWaitMs`: how long a lease that finds no job waits in the queue's thread for one (0: it answers
+   * at once). A worker whose leases wait does not sleep between them.
+   */
+  constructor(port: MessagePort, options: { settleGatherMs?: number; leaseWaitMs?: number } = {}) {
     this.#port = port
     this.#gatherMs = options.settleGatherMs ?? SETTLE_GATHER_MS
+    this.leaseWaitMs = options.leaseWaitMs ?? 0
     port.on('message', (a: Answer) => {
       const waiter = this.#pending.get(a.id)
       if (waiter === undefined) return
@@ -125,7 +155,9 @@ export class PortQueue implements JobQueue {
   }
 
   enqueue(jobs: NewJob[]): Promise<void> { return this.#call({ op: 'enqueue', jobs: writeNewJobs(jobs) }) }
-  lease(max: number, leaseMs: number): Promise<LeasedJob[]> { return this.#call<LeasedWire>({ op: 'lease', max, leaseMs }).then(readLeased) }
+  lease(max: number, leaseMs: number): Promise<LeasedJob[]> {
+    return this.#call<LeasedWire>({ op: 'lease', max, leaseMs, ...(this.leaseWaitMs > 0 ? { waitMs: this.leaseWaitMs } : {}) }).then(readLeased)
+  }
   // Only what names the lease crosses: the event's text would be copied for nothing.
   ack(job: JobLease): Promise<void> { return this.#settle({ op: 'ack', job: { id: job.id, leaseToken: job.leaseToken } }) }
   retryAt(job: LeasedJob, at: number, reason: string): Promise<void> { return this.#settle({ op: 'retryAt', job, at, reason }) }

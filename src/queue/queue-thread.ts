@@ -15,13 +15,20 @@ export interface QueueThreadData {
 export type QueueThreadMessage = { type: 'ready' } | { type: 'failed'; message: string }
 
 export interface QueueThread {
-  /** A client of the queue for the calling thread. */
-  client(): PortQueue
+  /** A client of the queue for the calling thread (for delivery: with `leaseWaitMs`, DELIVERY_LEASE_WAIT_MS). */
+  client(options?: { leaseWaitMs?: number }): PortQueue
   /** A port for another thread, which makes its own PortQueue with it. */
   port(): MessagePort
   /** Closes the queue's file once its clients are done, and ends the thread. */
   close(): Promise<void>
 }
+
+/**
+ * How long a delivery thread's lease that finds no job waits in the queue's thread for one, ms: new jobs
+ * reach it as soon as they are committed (waiting-leases.ts). A job retried for later is found when a
+ * wait ends, so this is also how late it can start; stopping waits for the leases out, too.
+ */
+export const DELIVERY_LEASE_WAIT_MS = 250
 
 /**
  * V8's limit on a busy thread's young generation, MB (three semi-spaces' worth: semi-spaces of 32 MB, twice
@@ -54,7 +61,7 @@ export async function startQueueThread(data: QueueThreadData, onLost: (message: 
   }
   return {
     port,
-    client: () => new PortQueue(port()),
+    client: (options) => new PortQueue(port(), options),
     async close() {
       if (closing) return
       closing = true

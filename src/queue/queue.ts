@@ -40,6 +40,11 @@ export interface JobQueue {
    * consumer's ack wait); a job not settled by then comes back.
    */
   lease(max: number, leaseMs: number): Promise<LeasedJob[]>
+  /**
+   * How long a lease that finds no job due waits for one before it answers empty, ms; absent or 0 when it
+   * answers at once. A worker sleeps between empty leases only when they do not wait.
+   */
+  readonly leaseWaitMs?: number
   /** Done: the job is removed. */
   ack(job: JobLease): Promise<void>
   /** Try again at `at` (ms since the epoch). */
