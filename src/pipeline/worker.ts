@@ -243,7 +243,7 @@ export class Worker {
       done()
       if (running.get(messageId) === mine) {
         running.delete(messageId)
-        if (running.size === 0) this.#inFlight.delete(job.destinationId)
+        if (running.size === 0 && this.#inFlight.get(job.destinationId) === running) this.#inFlight.delete(job.destinationId)
       }
     }
   }
