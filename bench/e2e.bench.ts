@@ -7,13 +7,15 @@
 //     and with the function and batched delivery (100 events per POST). Events/s until the last one
 //     arrives, and the server's CPU time per 1,000 events (from /proc: it shows what the path costs even
 //     when other work on the machine steals wall-clock time).
+//   per thread: the same runs' CPU per event by thread (insertfn names its threads; the rest are V8's and
+//     libuv's helpers and isolated-vm's pool, where function runs may go), to see where a path's time goes.
 //   latency: a steady 1,000 events/s (a batch of 10 every 10 ms) for LATENCY_SECONDS; p50, p99 and max of
 //     the time from sending to arriving at the webhook, per path.
 // Rounds interleave the paths; figures are medians over rounds. Env: BENCH_EVENTS, BENCH_SCALE_OUT_EVENTS,
 // BENCH_ROUNDS, BENCH_LATENCY_ROUNDS, BENCH_LATENCY_SECONDS, BENCH_MODES (embedded,1,2), BENCH_PROFILE
 // (embedded server only).
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -67,12 +69,33 @@ interface Deployment {
   client: Pool
   /** CPU seconds of insertfn's own processes (all threads; not Postgres or NATS). */
   cpu(): number
+  /** The same by thread: each process's main thread, insertfn's named threads, and the rest. */
+  threadCpu(): Record<string, number>
   close(): Promise<void>
 }
 
-function cpuOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+/** CPU seconds of a process or one of its threads, from a /proc stat file. */
+function cpuIn(statFile: string): number {
+  const fields = readFileSync(statFile, 'utf8').split(') ')[1]!.split(' ')
   return (Number(fields[11]) + Number(fields[12])) / 100 // utime + stime, in clock ticks of 1/100 s
+}
+const cpuOf = (pid: number) => cpuIn(`/proc/${pid}/stat`)
+
+/** CPU seconds by thread group of the processes: main threads by role, named threads by name, the rest together. */
+function threadCpuOf(pids: number[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  pids.forEach((pid, i) => {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()
+        const group = Number(tid) === pid ? (i === 0 ? 'server main thread' : 'worker main threads') : name.startsWith('insertfn-') ? name : 'other threads'
+        out[group] = (out[group] ?? 0) + cpuIn(`/proc/${pid}/task/${tid}/stat`)
+      } catch {
+        // The thread ended between listing and reading.
+      }
+    }
+  })
+  return out
 }
 
 async function deploy(workers: number | 'embedded'): Promise<Deployment> {
@@ -86,6 +109,7 @@ async function deploy(workers: number | 'embedded'): Promise<Deployment> {
     name: scaled ? `scale-out, ${workers} worker${workers > 1 ? 's' : ''}` : 'embedded',
     processes, client, api: apiClient(server.address, TOKEN),
     cpu: () => processes.reduce((n, p) => n + cpuOf(p.child.pid!), 0),
+    threadCpu: () => threadCpuOf(processes.map((p) => p.child.pid!)),
     async close() {
       await client.close()
       for (const p of processes.reverse()) await p.stop()
@@ -131,10 +155,12 @@ async function waitFor(count: number, timeoutMs = 300_000): Promise<void> {
   }
 }
 
-async function throughput(d: Deployment, writeKey: string, events: number): Promise<{ rate: number; cpuMsPer1k: number }> {
+type Throughput = { rate: number; cpuMsPer1k: number; threadUs: Record<string, number> }
+async function throughput(d: Deployment, writeKey: string, events: number): Promise<Throughput> {
   const bodies = Array.from({ length: events / 100 }, () => batchBody(writeKey, 100))
   received = 0
   const cpu = d.cpu()
+  const threads = d.threadCpu()
   const started = performance.now()
   let next = 0
   await Promise.all(Array.from({ length: 8 }, async () => {
@@ -142,7 +168,9 @@ async function throughput(d: Deployment, writeKey: string, events: number): Prom
   }))
   await waitFor(events)
   const seconds = (performance.now() - started) / 1000
-  return { rate: events / seconds, cpuMsPer1k: ((d.cpu() - cpu) * 1000) / (events / 1000) }
+  const threadsAfter = d.threadCpu()
+  const threadUs = Object.fromEntries(Object.entries(threadsAfter).map(([group, s]) => [group, ((s - (threads[group] ?? 0)) * 1e6) / events]))
+  return { rate: events / seconds, cpuMsPer1k: ((d.cpu() - cpu) * 1000) / (events / 1000), threadUs }
 }
 
 async function latency(d: Deployment, writeKey: string): Promise<{ p50: number; p99: number; max: number }> {
@@ -170,7 +198,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 const BASELINE = 'no function (baseline)'
 const FUNCTION = 'trivial insert function'
-type Figures = { throughput: Record<string, { rate: number; cpuMsPer1k: number }[]>; latency: Record<string, { p50: number; p99: number; max: number }[]> }
+type Figures = { throughput: Record<string, Throughput[]>; latency: Record<string, { p50: number; p99: number; max: number }[]> }
 
 /**
  * Rounds interleave the paths, in turn forwards and backwards, so that neither the baseline nor the
@@ -207,6 +235,15 @@ function report(d: string, f: Figures, events: number): void {
   }
   // Each round's function run against the same round's baseline, which ran next to it: the machine's speed
   // drifts between rounds by more than the function costs.
+  // CPU of each thread group per event: where a path's time goes (µs; medians over rounds).
+  const groups = [...new Set(Object.values(f.throughput).flatMap((rs) => rs.flatMap((r) => Object.keys(r.threadUs))))].sort()
+  console.log('')
+  console.log(`| path | ${groups.join(' | ')} |`)
+  console.log(`| --- |${groups.map(() => ' ---: |').join('')}`)
+  for (const [name, rs] of Object.entries(f.throughput)) {
+    console.log(`| ${name} | ${groups.map((g) => median(rs.map((r) => r.threadUs[g] ?? 0)).toFixed(1)).join(' | ')} |`)
+  }
+  console.log(`(insertfn CPU µs per event by thread, counted in clock ticks of 10 ms: ${(10_000 / events).toFixed(1)} µs per event at ${events.toLocaleString('en-US')} events a round.)`)
   const base = f.throughput[BASELINE]!
   const ratios = f.throughput[FUNCTION]!.map((r, i) => r.rate / base[i]!.rate)
   const ratio = median(ratios)

@@ -3,10 +3,12 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { PortQueue } from '../queue/port-queue.js'
 import { DELIVERY_LEASE_WAIT_MS } from '../queue/queue-thread.js'
+import { nameThisThread, THREAD_NAMES } from '../thread-name.js'
 import { Tallies } from './delivery-records.js'
 import { openDelivery } from './delivery-service.js'
 import type { ThreadData, ThreadMessage } from './delivery-thread.js'
 
+nameThisThread(THREAD_NAMES.delivery)
 const port = parentPort
 if (port === null) throw new Error('delivery-thread-entry runs only as a worker thread (see delivery-thread.ts)')
 const send = (m: ThreadMessage) => port.postMessage(m)

@@ -4,7 +4,7 @@
 // analytics-node, a real webhook receiving what the insert function lets through. Then every process is
 // SIGKILLed under load and restarted: every event that got a 200 still arrives.
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -14,6 +14,7 @@ import { Analytics } from '@segment/analytics-node'
 import { scaleOut } from '../testing/scale-out.js'
 import { until } from '../testing/until.js'
 import { apiClient, startServerProcess, startWorkerProcess, type ServerProcess } from '../testing/server-process.js'
+import { THREAD_NAMES } from '../thread-name.js'
 
 const TOKEN = 'e2e-owner-token'
 
@@ -159,6 +160,12 @@ for (const mode of [embedded(), scaledOut()]) describe(mode.name, () => {
     const prometheus = await (await fetch(mode.deliveryMetrics())).text()
     assert.match(prometheus, new RegExp(`insertfn_deliveries_total\\{destination="${destination.id}",status="failed",detail="Message Rejected"\\} 8`))
     assert.match(prometheus, /insertfn_queue_depth 0/)
+  })
+
+  if (mode.name === 'embedded') it('names its threads, so that top -H and perf can tell them apart', { skip: process.platform !== 'linux' }, () => {
+    const pid = server!.child.pid!
+    const names = readdirSync(`/proc/${pid}/task`).map((tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim())
+    for (const name of Object.values(THREAD_NAMES)) assert.ok(names.includes(name), `${name} among ${[...new Set(names)].join(', ')}`)
   })
 
   it('SIGKILL under load loses nothing: every event that got a 200 arrives after a restart', async (t) => {

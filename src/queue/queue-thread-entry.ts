@@ -1,10 +1,12 @@
 // The queue thread's own start (see queue-thread.ts): open the file, serve each port it is given, and
 // close the file when told to stop.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads'
+import { nameThisThread, THREAD_NAMES } from '../thread-name.js'
 import { serveQueue } from './port-queue.js'
 import type { QueueThreadData, QueueThreadMessage } from './queue-thread.js'
 import { SqliteQueue } from './sqlite-queue.js'
 
+nameThisThread(THREAD_NAMES.queue)
 const parent = parentPort
 if (parent === null) throw new Error('queue-thread-entry runs only as a worker thread (see queue-thread.ts)')
 const send = (m: QueueThreadMessage) => parent.postMessage(m)

@@ -2,6 +2,9 @@
 // each every everyMs, and a last one on 'stop'.
 import { parentPort, workerData } from 'node:worker_threads'
 import SQLite from 'better-sqlite3'
+import { nameThisThread, THREAD_NAMES } from '../thread-name.js'
+
+nameThisThread(THREAD_NAMES.checkpoints)
 
 const { files, everyMs } = workerData as { files: string[]; everyMs: number }
 const dbs = files.map((file) => {
