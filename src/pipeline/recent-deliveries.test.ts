@@ -27,4 +27,25 @@ describe('RecentDeliveries', () => {
     recent.remember('dst', 'm', 3)
     assert.equal(recent.at('dst', 'm'), 3)
   })
+
+  it('tells apart events whose destination and messageId join to the same text', () => {
+    const recent = new RecentDeliveries(10)
+    recent.remember('dst_ab', 'c', 1)
+    assert.equal(recent.at('dst_a', 'bc'), undefined)
+    assert.equal(recent.at('dst_ab', 'c'), 1)
+  })
+
+  it('holds 100,000 deliveries across many destinations and finds each, with no false repeat among 100,000 others', () => {
+    const recent = new RecentDeliveries(200_000)
+    const id = (i: number) => `ajs-next-${(i * 2654435761).toString(36)}-${i}`
+    for (let i = 0; i < 100_000; i++) recent.remember(`dst_${i % 7}`, id(i), i)
+    assert.equal(recent.size, 100_000)
+    for (let i = 0; i < 100_000; i++) assert.equal(recent.at(`dst_${i % 7}`, id(i)), i)
+    let falseRepeats = 0
+    for (let i = 100_000; i < 200_000; i++) if (recent.at(`dst_${i % 7}`, id(i)) !== undefined) falseRepeats++
+    // The same messageId to another destination is not a repeat either.
+    for (let i = 0; i < 1000; i++) if (recent.at(`dst_${(i + 1) % 7}`, id(i)) !== undefined) falseRepeats++
+    assert.equal(falseRepeats, 0)
+  })
 })
+

@@ -81,7 +81,7 @@ export interface WorkerOptions {
   /** An event whose messageId was delivered to the destination this recently is not delivered again, ms. @defaultValue 24 hours */
   dedupeWindowMs: number
   /**
-   * Deliveries remembered for that dedupe, the most recent (about 110 bytes of memory each: 55 MB at the
+   * Deliveries remembered for that dedupe, the most recent (32 bytes of memory each at most: 16 MB at the
    * default): the window is dedupeWindowMs or this many deliveries, whichever is shorter.
    * @defaultValue 500000
    */
