@@ -345,3 +345,95 @@ describe('delivery worker', () => {
     assert.equal(await queue.depth(), 0)
   })
 })
+
+// The round path: once a destination's setup and function are loaded, a round's jobs run each stage
+// together and settle in one call. The worker above reads its setup for every job (configTtlMs 0), so
+// these tests keep it for a minute, warm it with one event, and watch how the queue is settled.
+describe('delivery worker, round path', () => {
+  let settledTogether: number[] = []
+  let settledAlone = 0
+  let rounds: Worker
+  beforeEach(() => {
+    settledTogether = []
+    settledAlone = 0
+  })
+  before(() => {
+    const watched = new Proxy(queue, {
+      get(target, key) {
+        if (key === 'settleAll') return (list: Parameters<SqliteQueue['settleAll']>[0]) => (settledTogether.push(list.length), target.settleAll(list))
+        if (key === 'ack' || key === 'retryAt' || key === 'fail') settledAlone++
+        const value = Reflect.get(target, key, target) as unknown
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
+      },
+    })
+    rounds = new Worker({ queue: watched, connections, filters, functions, runtime, deliverWebhook: webhook.deliver, now: clock.now, random: () => 0.5, report: (r) => reports.push(r), options: { retryWindowMs: 60 * 60_000, configTtlMs: 60_000 } })
+  })
+  after(() => rounds.stop())
+
+  /** One event through the destination, on the per-job path, so that its setup and function are loaded. */
+  async function warm(destinationId: string) {
+    await send(destinationId, { properties: { kind: 'warm-up' } })
+    await rounds.runOnce()
+    assert.equal(settledAlone, 1, 'the first event of a destination runs on its own')
+    reports = []
+    received = []
+    settledAlone = 0
+  }
+
+  it('settles a round of mixed outcomes in one call, each job by its own outcome, secrets redacted', async () => {
+    const d = await destination('Round hook')
+    await connect(d.id, `async function onTrack(e, settings) {
+      const kind = e.properties.kind
+      if (kind === 'drop') return
+      if (kind === 'reject') throw new ValidationError('bad order for ' + settings.key)
+      if (kind === 'retry') throw new RetryError('CRM busy')
+      return { ...e, enriched: settings.key }
+    }`)
+    await warm(d.id)
+    await send(d.id, { properties: { kind: 'enrich' } }, { properties: { kind: 'drop' } }, { properties: { kind: 'reject' } }, { properties: { kind: 'retry' } },
+      { properties: { kind: 'enrich' }, integrations: { All: false } })
+    assert.equal(await rounds.runOnce(), 5)
+    assert.deepEqual(settledTogether, [5])
+    assert.equal(settledAlone, 0)
+    assert.deepEqual(outcomes(), ['delivered', 'filtered:insert function', 'failed:Message Rejected', 'retrying', 'filtered:integrations'])
+    assert.equal(received.length, 1)
+    assert.equal(received[0]!.body.enriched, 'fn-secret')
+    const rejected = reports[2]!.outcome as { reason: string }
+    assert.match(rejected.reason, /bad order for ••••/)
+    assert.doesNotMatch(rejected.reason, /fn-secret/)
+    // The retry is due again after its backoff, and the rejected event is kept for replay.
+    reports = []
+    clock.advance(500)
+    assert.equal(await rounds.runOnce(), 1)
+    assert.deepEqual(outcomes(), ['retrying'])
+    assert.equal(await queue.replay(d.id), 1)
+  })
+
+  it('delivers an event sent twice in one round once, and filters the repeat as a duplicate', async () => {
+    const d = await destination('Round repeat')
+    await warm(d.id)
+    const event = JSON.stringify({ type: 'track', event: 'E', userId: 'u', messageId: 'twice-in-one-round' })
+    await queue.enqueue([{ destinationId: d.id, payload: event }, { destinationId: d.id, payload: event }, { destinationId: d.id, payload: JSON.stringify({ type: 'track', event: 'E', userId: 'u', messageId: 'once' }) }])
+    assert.equal(await rounds.runOnce(), 3)
+    assert.deepEqual(outcomes().sort(), ['delivered', 'delivered', 'filtered:duplicate'])
+    assert.deepEqual(received.map((r) => r.body.messageId).sort(), ['once', 'twice-in-one-round'])
+  })
+
+  it('sends a batched destination the round in arrays of at most batchSize, and retries them all when the webhook fails', async () => {
+    const d = await destination('Round batched', 3)
+    await warm(d.id)
+    await new Promise((r) => setTimeout(r, 10)) // the warm-up's batch has been sent
+    received = []
+    await send(d.id, ...Array.from({ length: 7 }, (_, i) => ({ properties: { n: i } })))
+    assert.equal(await rounds.runOnce(), 7)
+    assert.deepEqual(settledTogether, [7])
+    assert.deepEqual(received.map((r) => (Array.isArray(r.body) ? r.body.length : 'object')).sort(), [1, 3, 3])
+    assert.deepEqual(received.flatMap((r) => (r.body as unknown as { properties: { n: number } }[]).map((e) => e.properties.n)).sort(), [0, 1, 2, 3, 4, 5, 6])
+    assert.deepEqual(outcomes(), Array(7).fill('delivered'))
+    respond = () => ({ status: 503 })
+    reports = []
+    await send(d.id, {}, {})
+    await rounds.runOnce()
+    assert.deepEqual(outcomes(), ['retrying', 'retrying'])
+  })
+})

@@ -2,9 +2,9 @@
 // (pinned to the instance's deployed version, secrets opened only into the sandbox), then the destination.
 // Temporary failures go back to the queue with randomized exponential backoff until the retry window
 // ends; everything else is settled at once, and every outcome is reported.
-import type { InvocationResult, LoadedFunction, LogLine, RequestRecord, Runtime } from '../runtime/index.js'
+import type { InvocationResult, LoadedFunction, LogLine, RequestRecord, Runtime, TextInvocationResult } from '../runtime/index.js'
 import { applyFilters, type CompiledFilter } from '../fql/index.js'
-import type { JobQueue, LeasedJob } from '../queue/queue.js'
+import { settleAll, type BulkSettling, type JobQueue, type LeasedJob, type QueueSettlement } from '../queue/queue.js'
 import type { ConnectionStore, DestinationRecord } from '../store/connection-store.js'
 import type { FilterStore } from '../store/filter-store.js'
 import { NotFoundError, type FunctionStore } from '../store/function-store.js'
@@ -42,16 +42,29 @@ export interface OutcomeReport {
 interface JobContext {
   trace?: Trace
   functionMs?: number
-  secrets: string[]
+  /** The destination's secret values, to redact from the record (its setup's list: never changed). */
+  secrets: readonly string[]
 }
 
-function redact(text: string, secrets: string[]): string {
+/** A job's state between the stages of delivery: its outcome once decided, else the event's text to go on with. */
+type Step = DeliveryOutcome | string
+
+/** A job on the round path (#runRound): its setup was ready, and its stages run together with the round's. */
+interface RoundJob {
+  job: LeasedJob
+  event: QueuedEvent
+  setup: DestinationSetup
+  context: JobContext
+  step: Step
+}
+
+function redact(text: string, secrets: readonly string[]): string {
   let out = text
   for (const secret of secrets) out = out.split(secret).join('••••')
   return out
 }
 
-function redactTrace(trace: Trace, secrets: string[]): Trace {
+function redactTrace(trace: Trace, secrets: readonly string[]): Trace {
   if (secrets.length === 0) return trace
   return {
     logs: trace.logs.map((l) => ({ ...l, message: redact(l.message, secrets) })),
@@ -106,7 +119,7 @@ interface DestinationSetup {
 }
 
 export interface WorkerDeps {
-  queue: JobQueue
+  queue: JobQueue & Partial<BulkSettling>
   connections: ConnectionStore
   filters: FilterStore
   functions: FunctionStore
@@ -162,8 +175,114 @@ export class Worker {
   /** Leases one round of jobs and settles them all. Returns how many there were. */
   async runOnce(): Promise<number> {
     const jobs = await this.#deps.queue.lease(this.#options.batchSize, this.#options.leaseMs)
-    await Promise.all(jobs.map((job) => this.#process(job, QueuedEvent.read(job.payload))))
+    await this.#runRound(jobs)
     return jobs.length
+  }
+
+  /**
+   * A round's jobs. Those whose destination is a webhook with its setup (and function) loaded, and whose
+   * event is not being run already, take the round path: each stage (checks, function, webhook, settle)
+   * runs for all of them at once, with one promise per stage rather than several per job, which was most
+   * of the delivery thread's bookkeeping. Every other job (a first event, a repeat in flight, an event
+   * that is not JSON, a destination function) runs on its own through #process; both paths share the
+   * stages' code.
+   */
+  async #runRound(jobs: LeasedJob[]): Promise<void> {
+    const others: Promise<void>[] = []
+    const round: RoundJob[] = []
+    let release!: () => void
+    const finished = new Promise<void>((resolve) => (release = resolve))
+    for (const job of jobs) {
+      const event = QueuedEvent.read(job.payload)
+      const setup = event?.messageId === undefined ? undefined : this.#roundSetup(job.destinationId)
+      if (setup === undefined || !this.#claim(job.destinationId, event!.messageId!, finished)) {
+        others.push(this.#process(job, event))
+        continue
+      }
+      round.push({ job, event: event!, setup, context: { secrets: setup.secrets }, step: '' })
+    }
+    if (round.length > 0) {
+      try {
+        await this.#runStages(round)
+      } finally {
+        for (const r of round) this.#unclaim(r.job.destinationId, r.event.messageId!, finished)
+        release()
+      }
+    }
+    await Promise.all(others)
+  }
+
+  /** The setup of a destination the round path can serve now: a webhook, its setup and function loaded. */
+  #roundSetup(destinationId: string): DestinationSetup | undefined {
+    const cached = this.#setup(destinationId)
+    const setup = 'ready' in cached ? cached.ready.setup : undefined
+    if (setup === undefined || setup.destination.metadataId !== 'webhook') return undefined
+    const instance = setup.instance
+    if (instance === undefined || 'invalid' in instance) return setup
+    // Not loaded yet: the first job waits for it on its own path; the load starts here.
+    return this.#function(instance.loadKey, instance.functionId, instance.versionId, 'insert').ready === undefined ? undefined : setup
+  }
+
+  async #runStages(round: RoundJob[]): Promise<void> {
+    for (const r of round) r.step = this.#check(r.job, r.event, r.setup, r.context)
+    // The function, for every job that got past the checks: calls made together enter the sandbox as one run.
+    const calls: Promise<TextInvocationResult>[] = []
+    const calling: RoundJob[] = []
+    for (const r of round) {
+      const instance = r.setup.instance
+      if (typeof r.step !== 'string' || instance === undefined || 'invalid' in instance) continue
+      const fn = this.#function(instance.loadKey, instance.functionId, instance.versionId, 'insert').ready!
+      calls.push(fn.invokeText(r.step, instance.settingsJson))
+      calling.push(r)
+    }
+    if (calls.length > 0) {
+      const results = await Promise.allSettled(calls)
+      results.forEach((result, i) => {
+        const r = calling[i]!
+        r.step = result.status === 'fulfilled' ? this.#afterFunction(r.job, result.value, r.context) : this.#fault(r.job, result.reason)
+      })
+    }
+    // The webhook: per destination, batched where it batches.
+    const sends: Promise<void>[] = []
+    const batched = new Map<string, RoundJob[]>()
+    for (const r of round) {
+      if (typeof r.step !== 'string') continue
+      const settings = r.setup.opened as unknown as WebhookSettings
+      if ((settings.batchSize ?? 1) > 1) {
+        const group = batched.get(r.job.destinationId)
+        if (group === undefined) batched.set(r.job.destinationId, [r])
+        else group.push(r)
+      } else {
+        sends.push(this.#deps.deliverWebhook(settings, r.step, this.#now()).then((result) => void (r.step = this.#afterWebhook(r.job, result)), (err: unknown) => void (r.step = this.#fault(r.job, err))))
+      }
+    }
+    for (const [destinationId, group] of batched) {
+      const settings = group[0]!.setup.opened as unknown as WebhookSettings
+      sends.push(this.#sendBodies(destinationId, settings, group.map((r) => r.step as string)).then((results) => group.forEach((r, i) => (r.step = this.#afterWebhook(r.job, results[i]!)))))
+    }
+    if (sends.length > 0) await Promise.all(sends)
+    const outcomes = round.map((r) => this.#finalOutcome(r.step as DeliveryOutcome, r.context))
+    const answers = await settleAll(this.#deps.queue, round.map((r, i) => this.#settlement(r.job, outcomes[i]!)))
+    round.forEach((r, i) => {
+      // A lease lost (it expired and another worker has the job): that worker reports it.
+      if (answers[i] === undefined) this.#settled(r.job, r.event, outcomes[i]!, r.context)
+    })
+  }
+
+  /** Marks an event as being run for a destination; false when it is already (it waits on #process's path). */
+  #claim(destinationId: string, messageId: string, until: Promise<void>): boolean {
+    let running = this.#inFlight.get(destinationId)
+    if (running === undefined) this.#inFlight.set(destinationId, (running = new Map()))
+    if (running.has(messageId)) return false
+    running.set(messageId, until)
+    return true
+  }
+
+  #unclaim(destinationId: string, messageId: string, mine: Promise<void>): void {
+    const running = this.#inFlight.get(destinationId)
+    if (running === undefined || running.get(messageId) !== mine) return
+    running.delete(messageId)
+    if (running.size === 0) this.#inFlight.delete(destinationId)
   }
 
   start(): void {
@@ -241,10 +360,7 @@ export class Worker {
       await this.#run(job, event)
     } finally {
       done()
-      if (running.get(messageId) === mine) {
-        running.delete(messageId)
-        if (running.size === 0 && this.#inFlight.get(job.destinationId) === running) this.#inFlight.delete(job.destinationId)
-      }
+      this.#unclaim(job.destinationId, messageId, mine)
     }
   }
 
@@ -254,11 +370,19 @@ export class Worker {
     try {
       outcome = await this.#deliver(job, event, context)
     } catch (err) {
-      // A fault of ours (the store unreachable, say): try again later rather than lose the event.
-      outcome = this.#retry(job, `insertfn could not process the event: ${(err as Error).message}`)
+      outcome = this.#fault(job, err)
     }
-    if (context.secrets.length > 0 && 'reason' in outcome) outcome = { ...outcome, reason: redact(outcome.reason, context.secrets) }
-    await this.#settle(job, event, outcome, context.trace === undefined ? undefined : redactTrace(context.trace, context.secrets), context.functionMs)
+    await this.#settle(job, event, this.#finalOutcome(outcome, context), context)
+  }
+
+  /** A fault of ours (the store unreachable, say): try again later rather than lose the event. */
+  #fault(job: LeasedJob, err: unknown): DeliveryOutcome {
+    return this.#retry(job, `insertfn could not process the event: ${(err as Error).message}`)
+  }
+
+  /** The outcome as recorded: secret values redacted from its reason. */
+  #finalOutcome(outcome: DeliveryOutcome, context: JobContext): DeliveryOutcome {
+    return context.secrets.length > 0 && 'reason' in outcome ? { ...outcome, reason: redact(outcome.reason, context.secrets) } : outcome
   }
 
   #keepTrace(context: JobContext, r: Pick<InvocationResult, 'durationMs' | 'logs' | 'requests'>): void {
@@ -313,14 +437,45 @@ export class Worker {
     const cached = this.#setup(job.destinationId)
     const setup = 'ready' in cached ? cached.ready.setup : await cached.pending
     if (setup === undefined) return { status: 'filtered', by: 'destination gone', detail: 'the destination was deleted' }
+    let step = this.#check(job, queued, setup, context)
+    if (typeof step !== 'string') return step
+
+    const instance = setup.instance
+    if (instance !== undefined && !('invalid' in instance)) {
+      const loaded = this.#function(instance.loadKey, instance.functionId, instance.versionId, 'insert')
+      const fn = loaded.ready ?? await loaded.fn
+      // Settings cross into the sandbox as JSON text, so one job's handler cannot change another's.
+      step = this.#afterFunction(job, await fn.invokeText(step, instance.settingsJson), context)
+      if (typeof step !== 'string') return step
+    }
+
     const { destination } = setup
-    context.secrets.push(...setup.secrets)
+    if (destination.metadataId === 'webhook') {
+      const settings = setup.opened as unknown as WebhookSettings
+      const result = (settings.batchSize ?? 1) > 1 ? (await this.#sendBodies(destination.id, settings, [step]))[0]! : await this.#deps.deliverWebhook(settings, step, this.#now())
+      return this.#afterWebhook(job, result)
+    }
+    const opened = setup.opened as { functionId: string; versionId: string; settings: Record<string, unknown> }
+    const fn = await this.#function(`${destination.id}:${opened.versionId}`, opened.functionId, opened.versionId, 'destination').fn
+    const r = await fn.invokeText(step, JSON.stringify(opened.settings))
+    this.#keepTrace(context, r)
+    if (r.outcome === 'delivered') return { status: 'delivered' }
+    if (r.outcome === 'dropped') return { status: 'filtered', by: 'insert function', detail: 'the destination function dropped it' }
+    return r.error!.retryable ? this.#retry(job, `${r.error!.name}: ${r.error!.message}`) : { status: 'failed', category: r.error!.category, reason: `${r.error!.name}: ${r.error!.message}` }
+  }
+
+  /**
+   * The checks before any function runs: the destination enabled, the integrations object, the dedupe, the
+   * destination's filters, the instance's settings. Returns the outcome, or the event's text to go on with.
+   */
+  #check(job: LeasedJob, queued: QueuedEvent, setup: DestinationSetup, context: JobContext): Step {
+    const { destination } = setup
+    context.secrets = setup.secrets
     if (!destination.enabled) return { status: 'filtered', by: 'destination gone', detail: 'the destination is disabled' }
     if (!queued.routedTo(destination.name)) return { status: 'filtered', by: 'integrations' }
     if (this.#duplicate(destination.id, queued.messageId)) {
       return { status: 'filtered', by: 'duplicate', detail: `messageId ${String(queued.messageId)} was delivered to this destination within the dedupe window` }
     }
-
     // The event travels as JSON text: the queued text while nothing changed it, so that neither the sandbox
     // nor the webhook needs it encoded again.
     let body = queued.text
@@ -330,52 +485,49 @@ export class Worker {
       if (!filtered.kept) return { status: 'filtered', by: 'filter', detail: `${filtered.by}: ${filtered.reason}${filtered.detail ? ` (${filtered.detail})` : ''}` }
       if (filtered.event !== input) body = JSON.stringify(filtered.event)
     }
-
     const instance = setup.instance
-    if (instance !== undefined) {
-      if ('invalid' in instance) return { status: 'failed', category: 'Invalid Settings', reason: instance.invalid }
-      const loaded = this.#function(instance.loadKey, instance.functionId, instance.versionId, 'insert')
-      const fn = loaded.ready ?? await loaded.fn
-      // Settings cross into the sandbox as JSON text, so one job's handler cannot change another's.
-      const r = await fn.invokeText(body, instance.settingsJson)
-      this.#keepTrace(context, r)
-      if (r.outcome === 'dropped') return { status: 'filtered', by: 'insert function', ...(r.drop?.message ? { detail: r.drop.message } : {}) }
-      if (r.outcome === 'error') return r.error!.retryable ? this.#retry(job, `${r.error!.name}: ${r.error!.message}`) : { status: 'failed', category: r.error!.category, reason: `${r.error!.name}: ${r.error!.message}` }
-      body = r.eventJson!
-    }
+    if (instance !== undefined && 'invalid' in instance) return { status: 'failed', category: 'Invalid Settings', reason: instance.invalid }
+    return body
+  }
 
-    if (destination.metadataId === 'webhook') {
-      const settings = setup.opened as unknown as WebhookSettings
-      const result = (settings.batchSize ?? 1) > 1 ? await this.#sendBatched(destination.id, settings, body) : await this.#deps.deliverWebhook(settings, body, this.#now())
-      if (result.ok) return { status: 'delivered' }
-      if (!result.retry) return { status: 'failed', category: `Destination ${result.status ?? 'error'}`, reason: result.message }
-      return this.#retry(job, result.message, result.retryAfterMs)
-    }
-    const opened = setup.opened as { functionId: string; versionId: string; settings: Record<string, unknown> }
-    const fn = await this.#function(`${destination.id}:${opened.versionId}`, opened.functionId, opened.versionId, 'destination').fn
-    const r = await fn.invokeText(body, JSON.stringify(opened.settings))
+  /** What the insert function's answer makes of a job: its outcome, or the event's text to deliver. */
+  #afterFunction(job: LeasedJob, r: TextInvocationResult, context: JobContext): Step {
     this.#keepTrace(context, r)
-    if (r.outcome === 'delivered') return { status: 'delivered' }
-    if (r.outcome === 'dropped') return { status: 'filtered', by: 'insert function', detail: 'the destination function dropped it' }
-    return r.error!.retryable ? this.#retry(job, `${r.error!.name}: ${r.error!.message}`) : { status: 'failed', category: r.error!.category, reason: `${r.error!.name}: ${r.error!.message}` }
+    if (r.outcome === 'dropped') return { status: 'filtered', by: 'insert function', ...(r.drop?.message ? { detail: r.drop.message } : {}) }
+    if (r.outcome === 'error') return r.error!.retryable ? this.#retry(job, `${r.error!.name}: ${r.error!.message}`) : { status: 'failed', category: r.error!.category, reason: `${r.error!.name}: ${r.error!.message}` }
+    return r.eventJson!
+  }
+
+  #afterWebhook(job: LeasedJob, result: DeliveryResult): DeliveryOutcome {
+    if (result.ok) return { status: 'delivered' }
+    if (!result.retry) return { status: 'failed', category: `Destination ${result.status ?? 'error'}`, reason: result.message }
+    return this.#retry(job, result.message, result.retryAfterMs)
   }
 
   /**
-   * Jobs of one destination that reach delivery in the same tick share a request: a JSON array of up to
-   * batchSize events. Each job settles by that request's answer.
+   * Events of one destination that reach delivery in the same tick share a request: a JSON array of up to
+   * batchSize events. Each event's answer is its request's.
    */
-  #sendBatched(destinationId: string, settings: WebhookSettings, body: string): Promise<DeliveryResult> {
-    let batch = this.#batches.get(destinationId)
-    if (batch === undefined) {
-      batch = { settings, bodies: [], waiters: [] }
-      this.#batches.set(destinationId, batch)
-      setImmediate(() => this.#flushBatch(destinationId, batch!))
+  #sendBodies(destinationId: string, settings: WebhookSettings, bodies: readonly string[]): Promise<DeliveryResult[]> {
+    const size = settings.batchSize ?? 1
+    const parts: Promise<DeliveryResult[]>[] = []
+    let at = 0
+    while (at < bodies.length) {
+      let batch = this.#batches.get(destinationId)
+      if (batch === undefined) {
+        const made = { settings, bodies: [] as string[], waiters: [] as ((r: DeliveryResult) => void)[] }
+        this.#batches.set(destinationId, (batch = made))
+        setImmediate(() => this.#flushBatch(destinationId, made))
+      }
+      // As many as fit in the batch being filled: they share its answer.
+      const n = Math.min(bodies.length - at, Math.max(1, size - batch.bodies.length))
+      for (let i = at; i < at + n; i++) batch.bodies.push(bodies[i]!)
+      const target = batch
+      parts.push(new Promise<DeliveryResult>((resolve) => target.waiters.push(resolve)).then((r) => new Array<DeliveryResult>(n).fill(r)))
+      at += n
+      if (batch.bodies.length >= size) this.#flushBatch(destinationId, batch)
     }
-    const target = batch
-    const answer = new Promise<DeliveryResult>((resolve) => target.waiters.push(resolve))
-    target.bodies.push(body)
-    if (target.bodies.length >= (settings.batchSize ?? 1)) this.#flushBatch(destinationId, target)
-    return answer
+    return parts.length === 1 ? parts[0]! : Promise.all(parts).then((answers) => answers.flat())
   }
 
   #flushBatch(destinationId: string, batch: { settings: WebhookSettings; bodies: string[]; waiters: ((r: DeliveryResult) => void)[] }): void {
@@ -412,18 +564,30 @@ export class Worker {
     return { status: 'retrying', at: now + delay, reason }
   }
 
-  async #settle(job: LeasedJob, event: QueuedEvent | undefined, outcome: DeliveryOutcome, trace?: Trace, functionMs?: number): Promise<void> {
-    const messageId = event?.messageId
+  #settlement(job: LeasedJob, outcome: DeliveryOutcome): QueueSettlement {
+    if (outcome.status === 'retrying') return { op: 'retryAt', job, at: outcome.at, reason: outcome.reason }
+    if (outcome.status === 'failed') return { op: 'fail', job, reason: `${outcome.category}: ${outcome.reason}` }
+    return { op: 'ack', job }
+  }
+
+  async #settle(job: LeasedJob, event: QueuedEvent | undefined, outcome: DeliveryOutcome, context?: JobContext): Promise<void> {
+    const s = this.#settlement(job, outcome)
     const q = this.#deps.queue
     try {
-      if (outcome.status === 'retrying') await q.retryAt(job, outcome.at, outcome.reason)
-      else if (outcome.status === 'failed') await q.fail(job, `${outcome.category}: ${outcome.reason}`)
-      else await q.ack(job)
-      if (outcome.status === 'delivered' && messageId !== undefined) this.#recent.remember(job.destinationId, messageId, this.#now())
+      await (s.op === 'retryAt' ? q.retryAt(job, s.at, s.reason) : s.op === 'fail' ? q.fail(job, s.reason) : q.ack(job))
     } catch {
       // The lease was lost (it expired and another worker has the job): that worker reports it.
       return
     }
+    this.#settled(job, event, outcome, context)
+  }
+
+  /** A job settled: remembered for the dedupe if delivered, and reported. */
+  #settled(job: LeasedJob, event: QueuedEvent | undefined, outcome: DeliveryOutcome, context: JobContext | undefined): void {
+    const messageId = event?.messageId
+    if (outcome.status === 'delivered' && messageId !== undefined) this.#recent.remember(job.destinationId, messageId, this.#now())
+    const trace = context?.trace === undefined ? undefined : redactTrace(context.trace, context.secrets)
+    const functionMs = context?.functionMs
     this.#deps.report?.({ jobId: job.id, destinationId: job.destinationId, messageId: messageId ?? '', attempt: job.attempts, outcome, event: job.payload, ...(trace === undefined ? {} : { trace }), ...(functionMs === undefined ? {} : { functionMs }) })
   }
 }

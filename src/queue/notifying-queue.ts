@@ -5,6 +5,7 @@ import type { BulkSettling, JobQueue } from './queue.js'
 export function notifyingQueue(queue: JobQueue & Partial<BulkSettling>, onEnqueued: () => void): JobQueue & Partial<BulkSettling> {
   return {
     ...(queue.settleAll === undefined ? {} : { settleAll: (list) => queue.settleAll!(list) }),
+    ...(queue.settleMany === undefined ? {} : { settleMany: (list) => queue.settleMany!(list) }),
     async enqueue(jobs) {
       await queue.enqueue(jobs)
       onEnqueued()

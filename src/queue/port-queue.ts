@@ -126,31 +126,45 @@ export class PortQueue implements JobQueue {
    * less per event on the delivery thread and 6 µs on the thread that served the queue (then the
    * server's). Nothing waits on an ack but the round that holds the job.
    */
-  #settlements: { s: QueueSettlement; resolve: () => void; reject: (e: Error) => void }[] = []
+  #settlements: QueueSettlement[] = []
+  /** Who waits on the gathered settlements: one entry per call, for `count` settlements from `from`. */
+  #settleWaiters: { from: number; count: number; done: (results: (Error | undefined)[]) => void }[] = []
 
   #settle(s: QueueSettlement): Promise<void> {
-    return new Promise((resolve, reject) => {
+    return this.settleMany([s]).then(([err]) => {
+      if (err !== undefined) throw err
+    })
+  }
+
+  /**
+   * Settles a round's jobs with one promise for them all (the worker's round path): they join the gathered
+   * settlements like single ones. Answers per job: undefined when settled, else why not.
+   */
+  settleMany(list: readonly QueueSettlement[]): Promise<(Error | undefined)[]> {
+    return new Promise((done) => {
       if (this.#settlements.length === 0) setTimeout(() => this.#sendSettlements(), this.#gatherMs)
-      this.#settlements.push({ s, resolve, reject })
+      this.#settleWaiters.push({ from: this.#settlements.length, count: list.length, done })
+      for (const s of list) this.#settlements.push(s)
       if (this.#settlements.length >= SETTLE_MESSAGE_MAX) this.#sendSettlements()
     })
   }
 
   #sendSettlements(): void {
     const batch = this.#settlements
+    const waiters = this.#settleWaiters
     // Sent already: the batch filled up, or the port was closed.
     if (batch.length === 0) return
     this.#settlements = []
-    this.#call<SettleAnswer>({ op: 'settle', list: writeSettlements(batch.map((b) => b.s)) }).then(
+    this.#settleWaiters = []
+    this.#call<SettleAnswer>({ op: 'settle', list: writeSettlements(batch) }).then(
       (failures) => {
-        const failed = new Map(failures)
-        batch.forEach((b, i) => {
-          const f = failed.get(i)
-          if (f === undefined) b.resolve()
-          else b.reject(errorFrom(f))
-        })
+        const results: (Error | undefined)[] = new Array<Error | undefined>(batch.length).fill(undefined)
+        for (const [i, f] of failures) results[i] = errorFrom(f)
+        for (const w of waiters) w.done(results.slice(w.from, w.from + w.count))
       },
-      (err: Error) => batch.forEach((b) => b.reject(err)),
+      (err: Error) => {
+        for (const w of waiters) w.done(new Array<Error>(w.count).fill(err))
+      },
     )
   }
 

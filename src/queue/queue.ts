@@ -92,9 +92,13 @@ export type QueueSettlement =
   | { op: 'retryAt'; job: LeasedJob; at: number; reason: string }
   | { op: 'fail'; job: LeasedJob; reason: string }
 
-/** A queue that can settle many jobs at once, synchronously (the SQLite queue). */
+/**
+ * A queue that can settle many jobs at once: synchronously (the SQLite queue), or with one promise for
+ * them all (the queue across a thread's port).
+ */
 export interface BulkSettling {
   settleAll(list: readonly QueueSettlement[]): (Error | undefined)[]
+  settleMany(list: readonly QueueSettlement[]): Promise<(Error | undefined)[]>
 }
 
 /**
@@ -109,6 +113,7 @@ export async function settleAll(queue: JobQueue & Partial<BulkSettling>, list: r
       return list.map(() => err as Error)
     }
   }
+  if (typeof queue.settleMany === 'function') return queue.settleMany(list)
   const results = await Promise.allSettled(list.map((s) => (s.op === 'ack' ? queue.ack(s.job) : s.op === 'retryAt' ? queue.retryAt(s.job, s.at, s.reason) : queue.fail(s.job, s.reason))))
   return results.map((r) => (r.status === 'fulfilled' ? undefined : (r.reason as Error)))
 }
