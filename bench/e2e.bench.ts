@@ -10,7 +10,8 @@
 //   per thread: the same runs' CPU per event by thread (insertfn names its threads; the rest are V8's and
 //     libuv's helpers and isolated-vm's pool, where function runs may go), to see where a path's time goes.
 //   latency: a steady 1,000 events/s (a batch of 10 every 10 ms) for LATENCY_SECONDS; p50, p99 and max of
-//     the time from sending to arriving at the webhook, per path.
+//     the time from sending to arriving at the webhook, per path: after the warm-up round, and once more
+//     right after the throughput rounds, each with the CPU the kernel's kdamond threads took meanwhile.
 // Rounds interleave the paths; figures are medians over rounds. Env: BENCH_EVENTS, BENCH_SCALE_OUT_EVENTS,
 // BENCH_ROUNDS, BENCH_LATENCY_ROUNDS, BENCH_LATENCY_SECONDS, BENCH_MODES (embedded,1,2), BENCH_PROFILE
 // (embedded server only).
@@ -80,6 +81,25 @@ function cpuIn(statFile: string): number {
   return (Number(fields[11]) + Number(fields[12])) / 100 // utime + stime, in clock ticks of 1/100 s
 }
 const cpuOf = (pid: number) => cpuIn(`/proc/${pid}/stat`)
+
+/**
+ * CPU seconds of the kernel's DAMON threads (kdamond), where the machine runs them: on this project's
+ * machines DAMON reclaims cold memory in the background, and after a burst of work it takes a core for
+ * tens of milliseconds about every half second, which is what a p99 measured right after the
+ * throughput rounds mostly shows (BENCHMARKS.md, 2026-11-28 afternoon).
+ */
+function kdamondCpu(): number {
+  let total = 0
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('kdamond')) total += cpuIn(`/proc/${pid}/stat`)
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  return total
+}
 
 /** The whole machine's busy CPU seconds (all processes, all cores), from /proc/stat. */
 function machineBusy(): number {
@@ -186,7 +206,9 @@ async function throughput(d: Deployment, writeKey: string, events: number): Prom
   return { rate: events / seconds, cpuMsPer1k: ((d.cpu() - cpu) * 1000) / (events / 1000), threadUs, benchUs: (ownUsage.user + ownUsage.system) / events, busyCores }
 }
 
-async function latency(d: Deployment, writeKey: string): Promise<{ p50: number; p99: number; max: number }> {
+type Latency = { p50: number; p99: number; max: number; kdamondMs: number }
+async function latency(d: Deployment, writeKey: string): Promise<Latency> {
+  const kdamond = kdamondCpu()
   received = 0
   latencies.length = 0
   const ticks = LATENCY_SECONDS * 100
@@ -204,14 +226,14 @@ async function latency(d: Deployment, writeKey: string): Promise<{ p50: number; 
   sentAt.clear()
   const sorted = [...latencies].sort((a, b) => a - b)
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
-  return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1]! }
+  return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1]!, kdamondMs: (kdamondCpu() - kdamond) * 1000 }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 const BASELINE = 'no function (baseline)'
 const FUNCTION = 'trivial insert function'
-type Figures = { throughput: Record<string, Throughput[]>; latency: Record<string, { p50: number; p99: number; max: number }[]> }
+type Figures = { throughput: Record<string, Throughput[]>; latency: Record<string, Latency[]>; latencyAfter: Record<string, Latency[]> }
 
 /**
  * Rounds interleave the paths, in turn forwards and backwards, so that neither the baseline nor the
@@ -224,16 +246,23 @@ async function measure(d: Deployment, events: number, batched: boolean): Promise
     [FUNCTION]: await path(d, 'function', true),
     ...(batched ? { 'trivial insert function, batched delivery (100 per POST)': await path(d, 'batched', true, 100) } : {}),
   }
-  const figures: Figures = { throughput: {}, latency: {} }
+  const figures: Figures = { throughput: {}, latency: {}, latencyAfter: {} }
   for (let round = 0; round <= ROUNDS; round++) {
     const order = Object.entries(paths)
     for (const [name, key] of round % 2 === 0 ? order : order.reverse()) {
       const r = await throughput(d, key, events)
       if (round > 0) (figures.throughput[name] ??= []).push(r)
     }
+    // Latency at a steady rate after the warm-up round, and once more right after the throughput rounds:
+    // on this project's machines a burst makes the kernel's memory reclaim busy for a while afterwards.
+    if (round === 0) {
+      for (let l = 0; l < LATENCY_ROUNDS; l++) {
+        for (const name of [BASELINE, FUNCTION]) (figures.latency[name] ??= []).push(await latency(d, paths[name]!))
+      }
+    }
   }
-  for (let round = 0; round < LATENCY_ROUNDS; round++) {
-    for (const name of [BASELINE, FUNCTION]) (figures.latency[name] ??= []).push(await latency(d, paths[name]!))
+  if (ROUNDS > 0 && LATENCY_ROUNDS > 0) {
+    for (const name of [BASELINE, FUNCTION]) (figures.latencyAfter[name] ??= []).push(await latency(d, paths[name]!))
   }
   return figures
 }
@@ -254,7 +283,8 @@ function reportThroughput(f: Figures, events: number): void {
   for (const [name, rs] of Object.entries(f.throughput)) {
     console.log(`| ${name} | ${groups.map((g) => median(rs.map((r) => r.threadUs[g] ?? 0)).toFixed(1)).join(' | ')} |`)
   }
-  console.log(`(insertfn CPU µs per event by thread, counted in clock ticks of 10 ms: ${(10_000 / events).toFixed(1)} µs per event at ${events.toLocaleString('en-US')} events a round.)`)
+  console.log(`(insertfn CPU µs per event by thread, counted in clock ticks of 10 ms: ${(10_000 / events).toFixed(1)} µs per event at ${events.toLocaleString('en-US')} events a round.`)
+  console.log('A thread takes the name of the thread that starts it: insertfn-deliv includes the isolated-vm threads where its function runs go.)')
   // Each round's function run against the same round's baseline, which ran next to it: the machine's speed
   // drifts between rounds by more than the function costs.
   const base = f.throughput[BASELINE]!
@@ -273,12 +303,21 @@ function report(d: string, f: Figures, events: number): void {
   console.log('')
   // BENCH_ROUNDS=0 measures latency alone.
   if (ROUNDS > 0) reportThroughput(f, events)
-  console.log(`Latency from sending to arriving at the webhook at a steady 1,000 events/s for ${LATENCY_SECONDS} s (medians of ${LATENCY_ROUNDS} runs):`)
+  console.log(`Latency from sending to arriving at the webhook at a steady 1,000 events/s for ${LATENCY_SECONDS} s, after the warm-up round (medians of ${LATENCY_ROUNDS} runs):`)
   console.log('')
-  console.log('| path | p50 ms | p99 ms | max ms | p99 per run, ms |')
-  console.log('| --- | ---: | ---: | ---: | --- |')
-  for (const [name, ls] of Object.entries(f.latency)) {
-    console.log(`| ${name} | ${median(ls.map((l) => l.p50)).toFixed(1)} | ${median(ls.map((l) => l.p99)).toFixed(1)} | ${median(ls.map((l) => l.max)).toFixed(1)} | ${ls.map((l) => l.p99.toFixed(1)).join(', ')} |`)
+  reportLatency(f.latency)
+  if (Object.keys(f.latencyAfter).length > 0) {
+    console.log('The same, one run each right after the throughput rounds (the kernel may still be reclaiming what the burst left):')
+    console.log('')
+    reportLatency(f.latencyAfter)
+  }
+}
+
+function reportLatency(runs: Record<string, Latency[]>): void {
+  console.log('| path | p50 ms | p99 ms | max ms | p99 per run, ms | kdamond CPU per run, ms |')
+  console.log('| --- | ---: | ---: | ---: | --- | --- |')
+  for (const [name, ls] of Object.entries(runs)) {
+    console.log(`| ${name} | ${median(ls.map((l) => l.p50)).toFixed(1)} | ${median(ls.map((l) => l.p99)).toFixed(1)} | ${median(ls.map((l) => l.max)).toFixed(1)} | ${ls.map((l) => l.p99.toFixed(1)).join(', ')} | ${ls.map((l) => l.kdamondMs.toFixed(0)).join(', ')} |`)
   }
   console.log('')
 }

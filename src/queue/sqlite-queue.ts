@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
+import { WAL_SIZE_LIMIT } from '../store/checkpointer.js'
 import { checkJob, LeaseLostError, messageIdOf, type JobLease, type JobQueue, type LeasedJob, type NewJob, type QueueSettlement, type ReplayFilter } from './queue.js'
 
 export interface SqliteQueueOptions {
@@ -110,6 +111,7 @@ export class SqliteQueue implements JobQueue {
     db.pragma('synchronous = NORMAL')
     db.pragma('busy_timeout = 5000')
     if (options.checkpoints === 'external') db.pragma('wal_autocheckpoint = 0')
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`)
     migrate(db)
     return new SqliteQueue(db, options.now ?? Date.now)
   }

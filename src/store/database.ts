@@ -4,6 +4,7 @@ import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
 import pg from 'pg'
+import { WAL_SIZE_LIMIT } from './checkpointer.js'
 import { migrateToLatest } from './migrations.js'
 import type { Database } from './schema.js'
 import { cachingStatements } from './statement-cache.js'
@@ -28,6 +29,7 @@ export async function openSqlite(file: string, checkpoints: Checkpoints = 'auto'
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
   if (checkpoints === 'external') sqlite.pragma('wal_autocheckpoint = 0')
+  sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) })
   await migrateToLatest(db as Kysely<unknown>)
   return { db, dialect: 'sqlite', close: () => db.destroy() }
