@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
@@ -144,5 +144,23 @@ describe('sqlite queue: the jobs of one enqueue share a row per destination (a p
     const again = SqliteQueue.open({ file, now: clock.now })
     assert.equal(await again.depth(), 2)
     await again.close()
+  })
+
+  it('keeps its write-ahead log near 4 MB once it restarts after a burst, rather than at the size the burst left', async () => {
+    const file = fresh()
+    const queue = SqliteQueue.open({ file, checkpoints: 'external' })
+    const text = JSON.stringify({ type: 'track', pad: 'x'.repeat(600) })
+    // About 12 MB of jobs with no checkpoint in between: the log grows past them.
+    for (let i = 0; i < 200; i++) await queue.enqueue(Array.from({ length: 100 }, () => ({ destinationId: 'dst_a', payload: text })))
+    const walBytes = () => statSync(`${file}-wal`).size
+    assert.ok(walBytes() > 12_000_000, `the log holds the burst (${walBytes()} bytes)`)
+    // What the checkpoint thread does; then the next write starts the log over, and shrinks it.
+    const checkpointer = new SQLite(file)
+    checkpointer.pragma('wal_checkpoint(PASSIVE)')
+    checkpointer.close()
+    await queue.enqueue([{ destinationId: 'dst_a', payload: text }])
+    assert.ok(walBytes() <= 4 * 1024 * 1024 + 64 * 1024, `the log was cut to the limit (${walBytes()} bytes)`)
+    assert.equal(await queue.depth(), 20_001)
+    await queue.close()
   })
 })
