@@ -83,6 +83,31 @@ it('settlements made within the gathering time cross in one message, and only wh
   }
 })
 
+it('settleMany answers each job of a round in its place, and joins single settlements in the same message', async () => {
+  const owner = SqliteQueue.open({ file: join(mkdtempSync(join(tmpdir(), 'insertfn-port-queue-')), 'queue.db') })
+  const settles: SettlementsWire[] = []
+  const queue = across(owner, { settleGatherMs: 50 }, (m) => (m.op === 'settle' ? settles.push(m.list!) : undefined))
+  try {
+    await queue.enqueue([0, 1, 2, 3].map((n) => ({ destinationId: 'd', payload: `{"n":${n}}` })))
+    const [a, b, c, d] = await queue.lease(4, 60_000)
+    await queue.ack(b!)
+    settles.length = 0
+    // b was settled already: its place in the answer says so, and the others' say nothing went wrong.
+    const single = queue.ack(d!)
+    const answers = await queue.settleMany([{ op: 'ack', job: a! }, { op: 'ack', job: b! }, { op: 'retryAt', job: c!, at: Date.now() + 60_000, reason: '503' }])
+    await single
+    assert.equal(settles.length, 1, 'the single ack and the round crossed together')
+    assert.equal(answers.length, 3)
+    assert.equal(answers[0], undefined)
+    assert.ok(answers[1] instanceof LeaseLostError && answers[1].message.includes(`job ${b!.id} `))
+    assert.equal(answers[2], undefined)
+    assert.equal(await queue.depth(), 1, 'only the job to retry is left')
+  } finally {
+    await queue.close()
+    await owner.close()
+  }
+})
+
 it('rejects the operations still waiting when the serving end goes away, saying the queue is gone', async () => {
   const channel = new MessageChannel()
   // A server that takes the request and dies before it answers.
