@@ -242,28 +242,58 @@ export class Worker {
         r.step = result.status === 'fulfilled' ? this.#afterFunction(r.job, result.value, r.context) : this.#fault(r.job, result.reason)
       })
     }
+    // Jobs settle as soon as their outcome is known, those of one turn of the event loop together: a job
+    // delivered long before the round's slowest request would otherwise wait for it unsettled, and run
+    // again after a crash (the end-to-end SIGKILL test counted twice the repeats).
+    const settling: Promise<void>[] = []
+    let ready: RoundJob[] = []
+    const settleReady = () => {
+      if (ready.length === 0) return
+      settling.push(this.#settleRound(ready))
+      ready = []
+    }
+    const decided = (r: RoundJob) => {
+      if (ready.length === 0) setImmediate(settleReady)
+      ready.push(r)
+    }
     // The webhook: per destination, batched where it batches.
     const sends: Promise<void>[] = []
     const batched = new Map<string, RoundJob[]>()
     for (const r of round) {
-      if (typeof r.step !== 'string') continue
+      if (typeof r.step !== 'string') {
+        decided(r)
+        continue
+      }
       const settings = r.setup.opened as unknown as WebhookSettings
       if ((settings.batchSize ?? 1) > 1) {
         const group = batched.get(r.job.destinationId)
         if (group === undefined) batched.set(r.job.destinationId, [r])
         else group.push(r)
       } else {
-        sends.push(this.#deps.deliverWebhook(settings, r.step, this.#now()).then((result) => void (r.step = this.#afterWebhook(r.job, result)), (err: unknown) => void (r.step = this.#fault(r.job, err))))
+        const step = (outcome: DeliveryOutcome) => {
+          r.step = outcome
+          decided(r)
+        }
+        sends.push(this.#deps.deliverWebhook(settings, r.step, this.#now()).then((result) => step(this.#afterWebhook(r.job, result)), (err: unknown) => step(this.#fault(r.job, err))))
       }
     }
     for (const [destinationId, group] of batched) {
       const settings = group[0]!.setup.opened as unknown as WebhookSettings
-      sends.push(this.#sendBodies(destinationId, settings, group.map((r) => r.step as string)).then((results) => group.forEach((r, i) => (r.step = this.#afterWebhook(r.job, results[i]!)))))
+      sends.push(this.#sendBodies(destinationId, settings, group.map((r) => r.step as string)).then((results) => group.forEach((r, i) => {
+        r.step = this.#afterWebhook(r.job, results[i]!)
+        decided(r)
+      })))
     }
     if (sends.length > 0) await Promise.all(sends)
-    const outcomes = round.map((r) => this.#finalOutcome(r.step as DeliveryOutcome, r.context))
-    const answers = await settleAll(this.#deps.queue, round.map((r, i) => this.#settlement(r.job, outcomes[i]!)))
-    round.forEach((r, i) => {
+    settleReady()
+    await Promise.all(settling)
+  }
+
+  /** Settles jobs of a round whose outcomes are known, in one call, and reports those whose lease held. */
+  async #settleRound(jobs: RoundJob[]): Promise<void> {
+    const outcomes = jobs.map((r) => this.#finalOutcome(r.step as DeliveryOutcome, r.context))
+    const answers = await settleAll(this.#deps.queue, jobs.map((r, i) => this.#settlement(r.job, outcomes[i]!)))
+    jobs.forEach((r, i) => {
       // A lease lost (it expired and another worker has the job): that worker reports it.
       if (answers[i] === undefined) this.#settled(r.job, r.event, outcomes[i]!, r.context)
     })
