@@ -71,7 +71,7 @@ class Generation {
   }
 }
 
-/** Two 32-bit FNV-1a style lanes with different primes and seeds, each finished with murmur3's mixer. */
+/** murmur3's finalizer: spreads every input bit over the whole word. */
 function mix(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
@@ -85,8 +85,9 @@ export class RecentDeliveries {
   #current = new Generation(INITIAL_SLOTS)
   #previous = new Generation(INITIAL_SLOTS)
   /** The two lanes' state after each destination's id: a job's hash starts from its destination's. */
-  readonly #seeds = new Map<string, [number, number]>()
-  /** Scratch for the fingerprint being computed (no array per call). */
+  readonly #seeds = new Map<string, Int32Array>()
+  /** The lanes of the fingerprint being computed, then the fingerprint (no array per call). */
+  readonly #lanes = new Int32Array(2)
   #hi = 0
   #lo = 0
 
@@ -116,33 +117,36 @@ export class RecentDeliveries {
     return this.#current.size + this.#previous.size
   }
 
+  /** Two 32-bit FNV-1a style lanes with different primes and seeds, each finished with murmur3's mixer. */
   #fingerprint(destinationId: string, messageId: string): void {
+    const lanes = this.#lanes
     let seed = this.#seeds.get(destinationId)
     if (seed === undefined) {
+      lanes[0] = 0x811c9dc5
+      lanes[1] = 0x2545f491
       // A separator after the destination's id, so that ("ab", "c") and ("a", "bc") differ.
-      const [a, b] = lanes(destinationId + '\u0000', 0x811c9dc5, 0x2545f491)
-      this.#seeds.set(destinationId, (seed = [a, b]))
+      hash(destinationId + '\u0000', lanes)
+      this.#seeds.set(destinationId, (seed = lanes.slice()))
     }
-    let a = seed[0]
-    let b = seed[1]
-    for (let i = 0; i < messageId.length; i++) {
-      const c = messageId.charCodeAt(i)
-      a = Math.imul(a ^ c, FNV_PRIME)
-      b = Math.imul(b ^ c, OTHER_PRIME)
-    }
-    this.#hi = mix(a ^ messageId.length)
-    this.#lo = (mix(b) | 1) >>> 0
+    lanes.set(seed)
+    hash(messageId, lanes)
+    this.#hi = mix(lanes[0]! ^ messageId.length)
+    this.#lo = (mix(lanes[1]!) | 1) >>> 0
   }
 }
 
 const FNV_PRIME = 0x01000193
 const OTHER_PRIME = 0x5bd1e995
 
-function lanes(text: string, a: number, b: number): [number, number] {
+/** Runs both lanes over the text's UTF-16 units, from and into `lanes`. */
+function hash(text: string, lanes: Int32Array): void {
+  let a = lanes[0]!
+  let b = lanes[1]!
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
     a = Math.imul(a ^ c, FNV_PRIME)
     b = Math.imul(b ^ c, OTHER_PRIME)
   }
-  return [a, b]
+  lanes[0] = a
+  lanes[1] = b
 }

@@ -416,6 +416,33 @@ describe('delivery worker, round path', () => {
     assert.equal(await queue.replay(d.id), 1)
   })
 
+  it('settles a delivered job as soon as its request answers, not when the round\'s slowest request does', async () => {
+    const d = await destination('Round slow and fast')
+    let releaseSlow!: () => void
+    const slowAnswered = new Promise<void>((r) => (releaseSlow = r))
+    const reported: string[] = []
+    const prompt = new Worker({
+      queue, connections, filters, functions, runtime, now: clock.now, report: (r) => reported.push(r.messageId), options: { configTtlMs: 60_000 },
+      // The event marked slow waits for the test to let its request go.
+      deliverWebhook: async (settings, body, now) => {
+        if (body.includes('"slow"')) await slowAnswered
+        return webhook.deliver(settings, body, now)
+      },
+    })
+    await send(d.id, { properties: { kind: 'warm-up' } })
+    await prompt.runOnce()
+    reported.length = 0
+    await queue.enqueue(['fast', 'slow'].map((kind) => ({ destinationId: d.id, payload: JSON.stringify({ type: 'track', event: 'E', userId: 'u', messageId: kind, properties: { kind } }) })))
+    const round = prompt.runOnce()
+    const end = Date.now() + 5000
+    while (reported.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 5))
+    assert.deepEqual(reported, ['fast'], 'the fast event is settled and reported while the slow one is still on its way')
+    releaseSlow()
+    assert.equal(await round, 2)
+    assert.deepEqual(reported, ['fast', 'slow'])
+    await prompt.stop()
+  })
+
   it('delivers an event sent twice in one round once, and filters the repeat as a duplicate', async () => {
     const d = await destination('Round repeat')
     await warm(d.id)
