@@ -154,6 +154,9 @@ for (const mode of [embedded(), scaledOut()]) describe(mode.name, () => {
 
     const ingested = await (await fetch(`${server.address}/metrics`)).text()
     assert.match(ingested, new RegExp(`insertfn_events_received_total\\{source="${source.id}"\\} 40`))
+    // The process's own figures under the one prefix, named as Prometheus's client libraries name them.
+    assert.match(ingested, /^insertfn_process_cpu_seconds_total \d/m)
+    assert.match(ingested, /^insertfn_nodejs_eventloop_lag_seconds \d/m)
     // Metrics reach the server from the delivery thread every 100 ms, apart from the records: wait for them.
     const delivered24 = new RegExp(`insertfn_deliveries_total\\{destination="${destination.id}",status="delivered",detail=""\\} 24`)
     await until('the delivery metrics', async () => delivered24.test(await (await fetch(mode.deliveryMetrics())).text()), 5_000)

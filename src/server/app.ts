@@ -90,7 +90,13 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   // The API speaks JSON only (Segment's vendor media types are JSON too); anything else is a 415.
   app.removeContentTypeParser('text/plain')
-  app.addContentTypeParser(/^application\/vnd\.segment\.[a-z0-9]+\+json$/, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
+  // An empty body with a JSON Content-Type is no body: clients (curl with a default header, some SDKs) send
+  // one on requests that take none, such as a deploy. A route that needs a body says so by its validation.
+  const json = app.getDefaultJsonParser('error', 'error')
+  const jsonOrNothing: typeof json = (req, body, done) => (body === '' ? done(null, undefined) : json(req, body, done))
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonOrNothing)
+  app.addContentTypeParser(/^application\/vnd\.segment\.[a-z0-9]+\+json$/, { parseAs: 'string' }, jsonOrNothing)
 
   app.setErrorHandler((err, req, reply) => {
     const api = toApiError(err)

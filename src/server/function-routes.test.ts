@@ -69,6 +69,16 @@ describe('management API: functions', () => {
     assert.equal(res.statusCode, 415)
   })
 
+  it('takes an empty body with a JSON Content-Type as no body (curl and SDKs send one on a deploy), and still asks for a body where one is needed', async () => {
+    const fn = (await create()).body.data.function
+    const deployed = await call('POST', `/functions/${fn.id}/deploy`, undefined, s.tokens['Workspace Owner'], '')
+    assert.equal(deployed.status, 200, JSON.stringify(deployed.body))
+    assert.notEqual((await call('GET', `/functions/${fn.id}`)).body.data.function.deployedAt, null)
+    const missing = await call('POST', '/functions', undefined, s.tokens['Workspace Owner'], '')
+    assert.equal(missing.status, 400)
+    assert.equal(missing.body.errors[0].code, 'INSERTFN_VALIDATION')
+  })
+
   it('answers 404 for unknown ids and unknown routes', async () => {
     const r = await call('GET', '/functions/ifnd_nope')
     assert.equal(r.status, 404)

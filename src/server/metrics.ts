@@ -6,7 +6,7 @@ import type { DeliveryTally } from '../pipeline/delivery-records.js'
 
 export function createMetrics(queue: JobQueue) {
   const registry = new client.Registry()
-  client.collectDefaultMetrics({ register: registry, prefix: 'insertfn_process_' })
+  client.collectDefaultMetrics({ register: registry, prefix: 'insertfn_' })
   const received = new client.Counter({ name: 'insertfn_events_received_total', help: 'Events accepted by the tracking API', labelNames: ['source'], registers: [registry] })
   const rejected = new client.Counter({ name: 'insertfn_events_rejected_total', help: 'Events refused for their content (still answered 200, like Segment)', labelNames: ['source', 'field'], registers: [registry] })
   const deliveries = new client.Counter({ name: 'insertfn_deliveries_total', help: 'Settled delivery attempts by outcome', labelNames: ['destination', 'status', 'detail'], registers: [registry] })
