@@ -67,6 +67,7 @@ export function recordTo(log: DeliveryLog, now: () => number = Date.now): (r: Ou
       attempt: r.attempt,
       at: new Date(now()),
       event: r.event,
+      ...(r.sent === undefined ? {} : { sent: r.sent }),
       ...(r.trace === undefined ? {} : { trace: r.trace }),
     })
   }

@@ -148,6 +148,10 @@ for (const mode of [embedded(), scaledOut()]) describe(mode.name, () => {
     const failedEvents = (await api('GET', `/destinations/${destination.id}/events?status=failed`)).events as { reason: string; event: { properties: { n: number } } }[]
     assert.deepEqual(failedEvents.map((e) => e.event.properties.n).sort((a, b) => a - b), expect(['invalid']))
     assert.match(failedEvents[0]!.reason, /^ValidationError: order \d+ has no total$/)
+    // A delivered record shows the event as queued and, apart, as the function sent it on.
+    const deliveredEvents = (await api('GET', `/destinations/${destination.id}/events?status=delivered`)).events as { event: { properties: Record<string, unknown> }; sent: { properties: Record<string, unknown> } | null }[]
+    assert.ok(deliveredEvents.length > 0)
+    for (const e of deliveredEvents) assert.deepEqual([e.event.properties.tier, e.sent?.properties.tier], [undefined, 'gold'])
     const retried = (await api('GET', `/destinations/${destination.id}/events?status=retrying`)).events as { reason: string; trace: { requests: { url: string; status: number }[] } }[]
     assert.equal(retried[0]!.reason, 'RetryError: CRM is down')
     assert.equal(retried[0]!.trace.requests[0]!.status, 200, 'the record shows the request the function made')

@@ -272,6 +272,23 @@ describe('delivery worker', () => {
     assert.equal(JSON.parse(r.event).type, 'track')
   })
 
+  it('records what the destination was sent when the function changed the event (secret values redacted), and nothing more when it passed the event on as it came', async () => {
+    const d = await destination()
+    await connect(d.id, `async function onTrack(e, settings) {
+      if (e.properties.kind === 'same') return e
+      return { ...e, properties: { ...e.properties, tier: 'gold', key: settings.key } }
+    }`)
+    await send(d.id, { properties: { kind: 'enrich' } }, { properties: { kind: 'same' } })
+    respond = () => ({ status: 503 })
+    await worker.runOnce()
+    const byKind = (kind: string) => reports.find((r) => (JSON.parse(r.event) as { properties: { kind: string } }).properties.kind === kind)!
+    assert.deepEqual(outcomes(), ['retrying', 'retrying'])
+    const sent = JSON.parse(byKind('enrich').sent!) as { properties: Record<string, string> }
+    assert.deepEqual(sent.properties, { kind: 'enrich', tier: 'gold', key: '••••' })
+    assert.equal(byKind('same').sent, undefined)
+    assert.doesNotMatch(JSON.stringify(reports), /fn-secret/)
+  })
+
   it('failed events replay once the function is fixed and deployed', async () => {
     const d = await destination()
     const fn = await connect(d.id, 'async function onTrack() { throw new ValidationError("broken mapping") }')

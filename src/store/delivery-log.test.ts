@@ -15,7 +15,7 @@ for (const dialect of DIALECTS) {
     it('counts outcomes per minute, status and detail across flushes, and keeps the recent events newest first', async () => {
       const log = new DeliveryLog(store.db, { flushMs: 0 })
       const at = new Date('2026-11-27T07:00:30Z')
-      log.report({ destinationId: 'd1', messageId: 'm1', status: 'delivered', detail: '', attempt: 1, at, event: '{"n":1}' })
+      log.report({ destinationId: 'd1', messageId: 'm1', status: 'delivered', detail: '', attempt: 1, at, event: '{"n":1}', sent: '{"n":1,"enriched":true}' })
       log.report({ destinationId: 'd1', messageId: 'm2', status: 'failed', detail: 'Message Rejected', reason: 'ValidationError: no email', attempt: 1, at: new Date('2026-11-27T07:00:31Z'), event: '{"n":2}', trace: { logs: [{ level: 'log', message: 'hi' }], requests: [] } })
       await log.flush()
       log.report({ destinationId: 'd1', messageId: 'm3', status: 'delivered', detail: '', attempt: 2, at: new Date('2026-11-27T07:00:45Z'), event: '{"n":3}' })
@@ -28,6 +28,8 @@ for (const dialect of DIALECTS) {
       ])
       const recent = await log.recent('d1', { count: 10 })
       assert.deepEqual(recent.map((e) => e.messageId), ['m3', 'm2', 'm1'])
+      // What the destination was sent, where a function changed the event; null where it went as queued.
+      assert.deepEqual(recent.map((e) => e.sent), [null, null, { n: 1, enriched: true }])
       const failed = await log.recent('d1', { count: 10, status: 'failed' })
       assert.deepEqual([failed[0]!.detail, failed[0]!.reason, failed[0]!.event, failed[0]!.trace], ['Message Rejected', 'ValidationError: no email', { n: 2 }, { logs: [{ level: 'log', message: 'hi' }], requests: [] }])
     })

@@ -18,6 +18,8 @@ export interface DeliveryReport {
   attempt: number
   at: Date
   event?: string
+  /** The event as the destination was sent it, when an insert function or a filter's action changed it. */
+  sent?: string
   trace?: unknown
 }
 
@@ -30,6 +32,8 @@ export interface DeliveryEvent {
   attempt: number
   at: string
   event: unknown
+  /** The event as sent to the destination, or null when it went as queued. */
+  sent: unknown
   trace: unknown
 }
 
@@ -131,7 +135,8 @@ export class DeliveryLog {
     const rows = [...pending.details.values()].flatMap((statuses) => [...statuses.values()].flat()).map((r) => ({
       id: newId('dlv_'), destination_id: r.destinationId, message_id: r.messageId, status: r.status, detail: r.detail,
       reason: r.reason?.slice(0, 2000) ?? null, attempt: r.attempt, at: r.at.toISOString(),
-      event: r.event === undefined ? null : r.event.slice(0, this.#maxEventBytes), trace: r.trace === undefined ? null : JSON.stringify(r.trace),
+      event: r.event === undefined ? null : r.event.slice(0, this.#maxEventBytes), sent: r.sent === undefined ? null : r.sent.slice(0, this.#maxEventBytes),
+      trace: r.trace === undefined ? null : JSON.stringify(r.trace),
     }))
     const prune = Date.now() - this.#prunedAt >= this.#pruneEveryMs
     await this.#db.transaction().execute(async (tx) => {
@@ -190,7 +195,7 @@ export class DeliveryLog {
     if (options.status !== undefined) q = q.where('status', '=', options.status)
     return (await q.execute()).map((r) => ({
       id: r.id, messageId: r.message_id, status: r.status, detail: r.detail, reason: r.reason, attempt: Number(r.attempt), at: r.at,
-      event: r.event === null ? null : (safeParse(r.event) as unknown), trace: r.trace === null ? null : (JSON.parse(r.trace) as unknown),
+      event: r.event === null ? null : (safeParse(r.event) as unknown), sent: r.sent === null ? null : (safeParse(r.sent) as unknown), trace: r.trace === null ? null : (JSON.parse(r.trace) as unknown),
     }))
   }
 

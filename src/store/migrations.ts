@@ -219,6 +219,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('delivered_log').execute()
     },
   },
+  // What the destination was sent, when an insert function (or a filter's action) changed the event: a
+  // record that showed only the event as queued hid what the function did to it.
+  '0011_delivery_sent': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('delivery_events').addColumn('sent', 'text').execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

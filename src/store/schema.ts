@@ -130,6 +130,8 @@ export interface DeliveryEventsTable {
   at: string
   /** The event as queued, JSON */
   event: string | null
+  /** The event as sent to the destination, JSON, when a function or a filter changed it; secrets redacted */
+  sent: string | null
   /** JSON: { logs, requests } of the function run, secrets redacted */
   trace: string | null
 }

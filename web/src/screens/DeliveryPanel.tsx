@@ -128,6 +128,12 @@ function FailureDetail({ record, onReplay, busy }: { record: DeliveryRecord; onR
       )}
       <h4>Event</h4>
       <pre>{pretty(record.event)}</pre>
+      {record.sent === undefined || record.sent === null ? null : (
+        <>
+          <h4>Sent to the destination</h4>
+          <pre>{pretty(record.sent)}</pre>
+        </>
+      )}
       <h4>Logs</h4>
       <LogList logs={record.trace?.logs ?? []} />
       <h4>Requests</h4>
