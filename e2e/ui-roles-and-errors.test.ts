@@ -159,6 +159,30 @@ it('a saved secret stays masked in the connect form and is kept when other setti
   await page.close()
 })
 
+it("a destination's refusal shows the event as queued and, apart, as the function sent it", async () => {
+  const source = (await owner<{ source: { id: string } }>('POST', '/sources', { slug: 'refused', enabled: true, metadataId: 'http' })).source
+  const dest = (await owner<{ destination: { id: string } }>('POST', '/destinations', { sourceId: source.id, metadataId: 'webhook', name: 'Strict CRM', settings: { url: 'https://hooks.example/crm' } })).destination
+  // The record as delivery writes it (the path that writes it is tested in src/pipeline).
+  s.deliveries.report({
+    destinationId: dest.id, messageId: 'm-refused', status: 'failed', detail: 'Destination 400', reason: 'the destination answered 400: unknown field tier', attempt: 1, at: new Date(),
+    event: JSON.stringify({ messageId: 'm-refused', type: 'track', event: 'Order Completed', properties: { total: 42 } }),
+    sent: JSON.stringify({ messageId: 'm-refused', type: 'track', event: 'Order Completed', properties: { total: 42, tier: 'gold' } }),
+  })
+  await s.deliveries.flush()
+  const { page, errors } = await signIn(s.tokens['Workspace Owner'])
+  await page.goto(`${address}/destinations/${dest.id}`)
+  const failures = page.locator('table.failures tbody tr')
+  await failures.first().waitFor()
+  await failures.first().getByRole('button').click()
+  const detail = page.locator('.failure-detail')
+  await detail.getByText(/unknown field tier/).waitFor()
+  await detail.getByRole('heading', { name: 'Sent to the destination' }).waitFor()
+  const [queued, sent] = await detail.locator('pre').allTextContents()
+  assert.deepEqual([JSON.parse(queued!).properties, JSON.parse(sent!).properties], [{ total: 42 }, { total: 42, tier: 'gold' }])
+  assert.deepEqual(errors, [])
+  await page.close()
+})
+
 it('versions: a diff between two, and restore makes the old code LATEST', async () => {
   const fn = (await owner<{ function: { id: string } }>('POST', '/functions', { resourceType: 'INSERT_DESTINATION', displayName: 'Versioned', code: 'async function onTrack(e) { return e } // first' })).function
   await owner('PATCH', `/functions/${fn.id}`, { code: 'async function onTrack(e) { return e } // second' })
