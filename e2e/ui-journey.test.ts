@@ -233,12 +233,28 @@ it('a new user goes from sign-in to watching events delivered', { timeout: 120_0
   await page.getByTestId('total-failed').filter({ hasText: /^3$/ }).waitFor({ timeout: 20_000 })
   const bars = await page.locator('.chart svg rect').count()
   assert.ok(bars >= 3, `the chart draws delivered, filtered and failed bars (${bars} bars)`)
-  const failures = page.locator('table.failures tbody tr')
-  await page.locator('table.failures').waitFor()
+  const failures = page.locator('table.records tbody tr')
+  await page.locator('table.records').waitFor()
   assert.equal(await failures.count(), 3)
   await failures.first().getByRole('button').click()
-  await page.locator('.failure-detail').getByText(/has no sku/).first().waitFor()
-  await page.locator('.failure-detail pre').getByText('"fail": true').waitFor()
+  await page.locator('.record-detail').getByText(/has no sku/).first().waitFor()
+  await page.locator('.record-detail pre').getByText('"fail": true').waitFor()
+  // The other outcomes on request: the filtered say by what; the delivered show what the destination was sent.
+  const show = page.getByRole('combobox', { name: 'Show' })
+  await show.selectOption('filtered')
+  await page.getByRole('heading', { name: 'Recent filtered' }).waitFor()
+  await until('the two dropped events listed', async () => (await failures.count()) === 2)
+  assert.deepEqual(await page.locator('table.records tbody tr td:nth-child(3)').allTextContents(), ['insert function', 'insert function'])
+  await show.selectOption('delivered')
+  await until('the delivered events listed', async () => (await failures.count()) === 10)
+  await failures.first().getByRole('button').click()
+  await page.locator('.record-detail').getByRole('heading', { name: 'Sent to the destination' }).waitFor()
+  const [queued, sent] = (await page.locator('.record-detail pre').allTextContents()).slice(0, 2).map((t) => JSON.parse(t) as { properties: { tier?: string } })
+  assert.deepEqual([queued!.properties.tier, sent!.properties.tier], [undefined, 'gold'])
+  await shot('delivery-delivered-record')
+  await show.selectOption('failures')
+  await until('the failures listed again', async () => (await failures.count()) === 3)
+  await failures.first().getByRole('button').click()
   await shot('delivery-watched')
   // Readable on a small laptop and on a wide monitor.
   for (const [name, size] of [['laptop', { width: 1280, height: 720 }], ['wide', { width: 2560, height: 1440 }]] as const) {
@@ -248,7 +264,7 @@ it('a new user goes from sign-in to watching events delivered', { timeout: 120_0
   await page.setViewportSize({ width: 1440, height: 900 })
 
   // One failed event goes back on its own, from its detail.
-  await page.locator('.failure-detail').getByRole('button', { name: 'Replay this event' }).click()
+  await page.locator('.record-detail').getByRole('button', { name: 'Replay this event' }).click()
   await page.getByRole('status').filter({ hasText: /^1 failed event was queued again\.$/ }).waitFor()
 
   // Replay of them all asks first, then says what it did (the one replayed above has failed again, or not yet).

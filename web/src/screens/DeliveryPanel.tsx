@@ -1,5 +1,6 @@
-// Event delivery for one destination: the chart over a chosen range, totals, recent failures that open to
-// their event, error, logs and requests, and Replay. Refreshes every few seconds while open.
+// Event delivery for one destination: the chart over a chosen range, totals, recent events (failures by
+// default; filtered or delivered on request) that open to their event, what the destination was sent,
+// the error, logs and requests, and Replay. Refreshes every few seconds while open.
 import { useEffect, useState } from 'react'
 import type { DeliveryRecord } from '../api'
 import { DeliveryChart } from '../components/DeliveryChart'
@@ -7,6 +8,14 @@ import { Badge, ConfirmDialog, Empty, ErrorNote, ExpandableRow, formatTime, useA
 import { pretty } from '../editor/sample-events'
 import { useSession } from '../session'
 import { LogList, RequestsTable } from '../components/Trace'
+
+/** Which recent events the table lists: failures (failed and retrying), or one other outcome. */
+const VIEWS = [
+  { value: 'failures', label: 'Failures' },
+  { value: 'filtered', label: 'Filtered' },
+  { value: 'delivered', label: 'Delivered' },
+] as const
+type View = (typeof VIEWS)[number]['value']
 
 const RANGES = [
   { minutes: 15, label: 'Last 15 minutes' },
@@ -17,16 +26,20 @@ const RANGES = [
 export function DeliveryPanel({ destinationId }: { destinationId: string }) {
   const { api, can } = useSession()
   const [minutes, setMinutes] = useState(15)
+  const [view, setView] = useState<View>('failures')
   const [open, setOpen] = useState<string | undefined>(undefined)
   const [confirmReplay, setConfirmReplay] = useState(false)
   const [replayed, setReplayed] = useState<number | undefined>(undefined)
   const { data, error, reload } = useLoad(async () => {
     const to = new Date()
     const from = new Date(to.getTime() - minutes * 60_000)
-    const [metrics, failed, retrying] = await Promise.all([api.deliveryMetrics(destinationId, from.toISOString()), api.deliveryEvents(destinationId, 'failed'), api.deliveryEvents(destinationId, 'retrying')])
-    const failures = [...failed, ...retrying].sort((a, b) => b.at.localeCompare(a.at)).slice(0, 50)
-    return { metrics, failures, from, to }
-  }, [destinationId, minutes])
+    const [metrics, ...lists] = await Promise.all([
+      api.deliveryMetrics(destinationId, from.toISOString()),
+      ...(view === 'failures' ? [api.deliveryEvents(destinationId, 'failed'), api.deliveryEvents(destinationId, 'retrying')] : [api.deliveryEvents(destinationId, view)]),
+    ])
+    const records = lists.flat().sort((a, b) => b.at.localeCompare(a.at)).slice(0, 50)
+    return { metrics, records, from, to }
+  }, [destinationId, minutes, view])
   useEffect(() => {
     const timer = setInterval(reload, 3000)
     return () => clearInterval(timer)
@@ -81,23 +94,37 @@ export function DeliveryPanel({ destinationId }: { destinationId: string }) {
             .join(' · ')}
         </p>
       ) : null}
-      <h3>Recent failures</h3>
-      {data?.failures.length === 0 ? <Empty>No failed or retrying events.</Empty> : null}
-      {data && data.failures.length > 0 ? (
-        <table className="table compact failures">
+      <div className="row between wrap">
+        <h3>Recent {VIEWS.find((v) => v.value === view)!.label.toLowerCase()}</h3>
+        <label className="field inline">
+          <span className="field-label">Show</span>
+          <select value={view} onChange={(e) => (setView(e.target.value as View), setOpen(undefined))}>
+            {VIEWS.map((v) => (
+              <option key={v.value} value={v.value}>
+                {v.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {data?.records.length === 0 ? <Empty>{view === 'failures' ? 'No failed or retrying events.' : `No ${view} events kept.`}</Empty> : null}
+      {data && data.records.length > 0 ? (
+        <table className="table compact records">
           <thead>
             <tr>
               <th scope="col">When</th>
               <th scope="col">Status</th>
-              <th scope="col">Category</th>
+              <th scope="col">Detail</th>
               <th scope="col">Reason</th>
               <th scope="col">Attempt</th>
             </tr>
           </thead>
           <tbody>
-            {data.failures.map((r) => (
-              <ExpandableRow key={r.id} label={formatTime(r.at)} open={open === r.id} onToggle={() => setOpen(open === r.id ? undefined : r.id)} columns={5} detail={<FailureDetail record={r} onReplay={r.status === 'failed' && can('sources:write') ? () => void replay.run(r.messageId) : undefined} busy={replay.busy} />}>
-                <td>{r.status === 'failed' ? <Badge tone="bad">failed</Badge> : <Badge tone="warn">retrying</Badge>}</td>
+            {data.records.map((r) => (
+              <ExpandableRow key={r.id} label={formatTime(r.at)} open={open === r.id} onToggle={() => setOpen(open === r.id ? undefined : r.id)} columns={5} detail={<RecordDetail record={r} onReplay={r.status === 'failed' && can('sources:write') ? () => void replay.run(r.messageId) : undefined} busy={replay.busy} />}>
+                <td>
+                  <Badge tone={STATUS_TONE[r.status]}>{r.status}</Badge>
+                </td>
                 <td>{r.detail}</td>
                 <td className="break">{r.reason}</td>
                 <td>{r.attempt}</td>
@@ -115,11 +142,19 @@ export function DeliveryPanel({ destinationId }: { destinationId: string }) {
   )
 }
 
-function FailureDetail({ record, onReplay, busy }: { record: DeliveryRecord; onReplay: (() => void) | undefined; busy: boolean }) {
+const STATUS_TONE = { delivered: 'ok', filtered: 'muted', retrying: 'warn', failed: 'bad' } as const
+
+function RecordDetail({ record, onReplay, busy }: { record: DeliveryRecord; onReplay: (() => void) | undefined; busy: boolean }) {
+  const why = record.reason ?? record.detail
   return (
-    <div className="failure-detail">
+    <div className="record-detail">
       <p>
-        <strong>Error:</strong> {record.reason ?? record.detail} <span className="muted">(message {record.messageId})</span>
+        {why === '' ? null : (
+          <>
+            <strong>{record.status === 'filtered' ? 'Filtered:' : record.status === 'delivered' ? 'Delivered:' : 'Error:'}</strong> {why}{' '}
+          </>
+        )}
+        <span className="muted">(message {record.messageId})</span>
       </p>
       {onReplay === undefined ? null : (
         <button type="button" onClick={onReplay} disabled={busy}>
