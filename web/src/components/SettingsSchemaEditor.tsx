@@ -1,5 +1,6 @@
 // The settings a function declares: label, name, type, required, secret.
 import type { FunctionSetting, SettingType } from '../api'
+import { Select } from './ui'
 
 const TYPES: { value: SettingType; label: string }[] = [
   { value: 'STRING', label: 'Text' },
@@ -40,13 +41,7 @@ export function SettingsSchemaEditor({ settings, onChange, readOnly }: { setting
           </label>
           <label className="field">
             <span className="field-label">Type</span>
-            <select value={s.type} onChange={(e) => update(i, { type: e.target.value as SettingType })}>
-              {TYPES.map((t) => (
-                <option key={t.value} value={t.value}>
-                  {t.label}
-                </option>
-              ))}
-            </select>
+            <Select value={s.type} options={TYPES} onChange={(type) => update(i, { type })} />
           </label>
           <label className="check">
             <input type="checkbox" checked={s.required} onChange={(e) => update(i, { required: e.target.checked })} /> Required

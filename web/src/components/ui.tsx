@@ -29,6 +29,29 @@ export function Field({ label, hint, children }: { label: string; hint?: string;
   )
 }
 
+/** A select of typed options: onChange gets the option's value back, not the element's string. */
+export function Select<V extends string | number>({ value, options, onChange }: { value: V; options: readonly { value: V; label: string }[]; onChange: (value: V) => void }) {
+  return (
+    <select value={value} onChange={(e) => onChange(options.find((o) => String(o.value) === e.target.value)!.value)}>
+      {options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+    </select>
+  )
+}
+
+/** A labelled choice shown beside other controls (a range, a view): the label stays with its select. */
+export function InlineSelect<V extends string | number>({ label, ...select }: { label: string; value: V; options: readonly { value: V; label: string }[]; onChange: (value: V) => void }) {
+  return (
+    <label className="field inline">
+      <span className="field-label">{label}</span>
+      <Select {...select} />
+    </label>
+  )
+}
+
 export function Badge({ tone, children }: { tone: 'ok' | 'warn' | 'bad' | 'muted' | 'info'; children: ReactNode }) {
   return <span className={`badge badge-${tone}`}>{children}</span>
 }

@@ -3,7 +3,7 @@
 import { useState } from 'react'
 import type { Destination, FunctionDetail, Instance } from '../api'
 import { SettingsForm, settingsToSend, type SettingValues } from '../components/SettingsForm'
-import { Badge, ConfirmDialog, ErrorNote, Field, useAction, useLoad } from '../components/ui'
+import { Badge, ConfirmDialog, ErrorNote, Field, Select, useAction, useLoad } from '../components/ui'
 import { Link } from '../router'
 import { useSession } from '../session'
 
@@ -61,13 +61,7 @@ function Connect({ destination, deployed, onConnected }: { destination: Destinat
       aria-label="Connect an insert function"
     >
       <Field label="Function">
-        <select value={functionId} onChange={(e) => (setFunctionId(e.target.value), setValues({}))}>
-          {deployed.map((f) => (
-            <option key={f.id} value={f.id}>
-              {f.displayName}
-            </option>
-          ))}
-        </select>
+        <Select value={functionId} options={deployed.map((f) => ({ value: f.id, label: f.displayName }))} onChange={(id) => (setFunctionId(id), setValues({}))} />
       </Field>
       {fn ? <SettingsForm schema={fn.settings} values={values} onChange={setValues} idPrefix="connect-setting" /> : null}
       <label className="check">

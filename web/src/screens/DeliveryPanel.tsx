@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'react'
 import type { DeliveryRecord } from '../api'
 import { DeliveryChart } from '../components/DeliveryChart'
-import { Badge, ConfirmDialog, Empty, ErrorNote, ExpandableRow, formatTime, useAction, useLoad } from '../components/ui'
+import { Badge, ConfirmDialog, Empty, ErrorNote, ExpandableRow, formatTime, InlineSelect, useAction, useLoad } from '../components/ui'
 import { pretty } from '../editor/sample-events'
 import { useSession } from '../session'
 import { LogList, RequestsTable } from '../components/Trace'
@@ -18,9 +18,9 @@ const VIEWS = [
 type View = (typeof VIEWS)[number]['value']
 
 const RANGES = [
-  { minutes: 15, label: 'Last 15 minutes' },
-  { minutes: 60, label: 'Last hour' },
-  { minutes: 24 * 60, label: 'Last 24 hours' },
+  { value: 15, label: 'Last 15 minutes' },
+  { value: 60, label: 'Last hour' },
+  { value: 24 * 60, label: 'Last 24 hours' },
 ]
 
 export function DeliveryPanel({ destinationId }: { destinationId: string }) {
@@ -55,16 +55,7 @@ export function DeliveryPanel({ destinationId }: { destinationId: string }) {
       <div className="row between wrap">
         <h2 id="delivery-title">Event delivery</h2>
         <div className="row">
-          <label className="field inline">
-            <span className="field-label">Range</span>
-            <select value={minutes} onChange={(e) => setMinutes(Number(e.target.value))}>
-              {RANGES.map((r) => (
-                <option key={r.minutes} value={r.minutes}>
-                  {r.label}
-                </option>
-              ))}
-            </select>
-          </label>
+          <InlineSelect label="Range" value={minutes} options={RANGES} onChange={setMinutes} />
           {can('sources:write') ? (
             <button type="button" onClick={() => setConfirmReplay(true)} disabled={replay.busy}>
               Replay failed events
@@ -96,16 +87,7 @@ export function DeliveryPanel({ destinationId }: { destinationId: string }) {
       ) : null}
       <div className="row between wrap">
         <h3>Recent {VIEWS.find((v) => v.value === view)!.label.toLowerCase()}</h3>
-        <label className="field inline">
-          <span className="field-label">Show</span>
-          <select value={view} onChange={(e) => (setView(e.target.value as View), setOpen(undefined))}>
-            {VIEWS.map((v) => (
-              <option key={v.value} value={v.value}>
-                {v.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <InlineSelect label="Show" value={view} options={VIEWS} onChange={(v) => (setView(v), setOpen(undefined))} />
       </div>
       {data?.records.length === 0 ? <Empty>{view === 'failures' ? 'No failed or retrying events.' : `No ${view} events kept.`}</Empty> : null}
       {data && data.records.length > 0 ? (
