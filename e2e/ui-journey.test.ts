@@ -1,7 +1,7 @@
 // The web UI, driven in Chromium as a new user would: sign in, create a source and a webhook destination,
 // create a function from the template, break it and see the inline error, fix it, run a test, deploy,
 // connect and enable it, send real events with Segment's analytics-node, and watch them arrive in the
-// delivery chart and the failures table. Each screen is saved as a PNG (e2e/screenshots/). The size of
+// delivery chart and the recent-events table. Each screen is saved as a PNG (e2e/screenshots/). The size of
 // the production build and the time until the first screen is usable are printed, not asserted.
 import assert from 'node:assert/strict'
 import { readdirSync, rmSync, statSync } from 'node:fs'
@@ -233,28 +233,28 @@ it('a new user goes from sign-in to watching events delivered', { timeout: 120_0
   await page.getByTestId('total-failed').filter({ hasText: /^3$/ }).waitFor({ timeout: 20_000 })
   const bars = await page.locator('.chart svg rect').count()
   assert.ok(bars >= 3, `the chart draws delivered, filtered and failed bars (${bars} bars)`)
-  const failures = page.locator('table.records tbody tr')
+  const rows = page.locator('table.records tbody tr')
   await page.locator('table.records').waitFor()
-  assert.equal(await failures.count(), 3)
-  await failures.first().getByRole('button').click()
+  assert.equal(await rows.count(), 3)
+  await rows.first().getByRole('button').click()
   await page.locator('.record-detail').getByText(/has no sku/).first().waitFor()
   await page.locator('.record-detail pre').getByText('"fail": true').waitFor()
   // The other outcomes on request: the filtered say by what; the delivered show what the destination was sent.
   const show = page.getByRole('combobox', { name: 'Show' })
   await show.selectOption('filtered')
   await page.getByRole('heading', { name: 'Recent filtered' }).waitFor()
-  await until('the two dropped events listed', async () => (await failures.count()) === 2)
+  await until('the two dropped events listed', async () => (await rows.count()) === 2)
   assert.deepEqual(await page.locator('table.records tbody tr td:nth-child(3)').allTextContents(), ['insert function', 'insert function'])
   await show.selectOption('delivered')
-  await until('the delivered events listed', async () => (await failures.count()) === 10)
-  await failures.first().getByRole('button').click()
+  await until('the delivered events listed', async () => (await rows.count()) === 10)
+  await rows.first().getByRole('button').click()
   await page.locator('.record-detail').getByRole('heading', { name: 'Sent to the destination' }).waitFor()
   const [queued, sent] = (await page.locator('.record-detail pre').allTextContents()).slice(0, 2).map((t) => JSON.parse(t) as { properties: { tier?: string } })
   assert.deepEqual([queued!.properties.tier, sent!.properties.tier], [undefined, 'gold'])
   await shot('delivery-delivered-record')
   await show.selectOption('failures')
-  await until('the failures listed again', async () => (await failures.count()) === 3)
-  await failures.first().getByRole('button').click()
+  await until('the failures listed again', async () => (await rows.count()) === 3)
+  await rows.first().getByRole('button').click()
   await shot('delivery-watched')
   // Readable on a small laptop and on a wide monitor.
   for (const [name, size] of [['laptop', { width: 1280, height: 720 }], ['wide', { width: 2560, height: 1440 }]] as const) {

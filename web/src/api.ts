@@ -77,8 +77,8 @@ export interface DeliveryRecord {
   attempt: number
   at: string
   event: unknown
-  /** The event as sent to the destination, when the insert function (or a filter) changed it. */
-  sent?: unknown
+  /** The event as sent to the destination when the insert function (or a filter) changed it, else null. */
+  sent: unknown
   trace: { logs?: LogLine[]; requests?: RequestRecord[] } | null
 }
 

@@ -33,10 +33,8 @@ export function DeliveryPanel({ destinationId }: { destinationId: string }) {
   const { data, error, reload } = useLoad(async () => {
     const to = new Date()
     const from = new Date(to.getTime() - minutes * 60_000)
-    const [metrics, ...lists] = await Promise.all([
-      api.deliveryMetrics(destinationId, from.toISOString()),
-      ...(view === 'failures' ? [api.deliveryEvents(destinationId, 'failed'), api.deliveryEvents(destinationId, 'retrying')] : [api.deliveryEvents(destinationId, view)]),
-    ])
+    const statuses = view === 'failures' ? ['failed', 'retrying'] : [view]
+    const [metrics, lists] = await Promise.all([api.deliveryMetrics(destinationId, from.toISOString()), Promise.all(statuses.map((status) => api.deliveryEvents(destinationId, status)))])
     const records = lists.flat().sort((a, b) => b.at.localeCompare(a.at)).slice(0, 50)
     return { metrics, records, from, to }
   }, [destinationId, minutes, view])
@@ -145,7 +143,7 @@ function RecordDetail({ record, onReplay, busy }: { record: DeliveryRecord; onRe
       )}
       <h4>Event</h4>
       <pre>{pretty(record.event)}</pre>
-      {record.sent === undefined || record.sent === null ? null : (
+      {record.sent === null ? null : (
         <>
           <h4>Sent to the destination</h4>
           <pre>{pretty(record.sent)}</pre>
