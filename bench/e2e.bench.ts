@@ -13,8 +13,8 @@
 //     the time from sending to arriving at the webhook, per path: after the warm-up round, and once more
 //     right after the throughput rounds, each with the CPU the kernel's kdamond threads took meanwhile.
 // Rounds interleave the paths; figures are medians over rounds. Env: BENCH_EVENTS, BENCH_SCALE_OUT_EVENTS,
-// BENCH_ROUNDS, BENCH_LATENCY_ROUNDS, BENCH_LATENCY_SECONDS, BENCH_MODES (embedded,1,2), BENCH_PROFILE
-// (embedded server only).
+// BENCH_ROUNDS, BENCH_LATENCY_ROUNDS, BENCH_LATENCY_SECONDS, BENCH_MODES (embedded,1,2), BENCH_BATCHED,
+// BENCH_PROFILE (embedded server only).
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -33,6 +33,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9)
 const LATENCY_ROUNDS = Number(process.env.BENCH_LATENCY_ROUNDS ?? 3)
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10)
 const SCALE_OUT_EVENTS = Number(process.env.BENCH_SCALE_OUT_EVENTS ?? 10_000)
+// BENCH_BATCHED=0 leaves out the batched path: the function's share alone, in two thirds of the time.
+const BATCHED = process.env.BENCH_BATCHED !== '0'
 const TOKEN = 'bench-owner-token'
 
 // The receiver: counts events, and for the latency run, when each messageId arrived.
@@ -108,14 +110,23 @@ function machineBusy(): number {
   return (user! + nice! + system! + irq! + softirq! + steal!) / 100
 }
 
-/** CPU seconds by thread group of the processes: main threads by role, named threads by name, the rest together. */
+/**
+ * CPU seconds by thread group of the processes: main threads by role, named threads by name, the rest
+ * together. A thread takes the name of the thread that starts it, so of the threads named like one of
+ * insertfn's, the first (lowest id) is that thread and the others are what it started: for the delivery
+ * thread, isolated-vm's pool, where function runs go.
+ */
 function threadCpuOf(pids: number[]): Record<string, number> {
   const out: Record<string, number> = {}
   pids.forEach((pid, i) => {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const firstOfName = new Set<string>()
+    const tids = readdirSync(`/proc/${pid}/task`).map(Number).sort((a, b) => a - b)
+    for (const tid of tids) {
       try {
         const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()
-        const group = Number(tid) === pid ? (i === 0 ? 'server main thread' : 'worker main threads') : name.startsWith('insertfn-') ? name : 'other threads'
+        const started = name.startsWith('insertfn-') && firstOfName.has(name)
+        firstOfName.add(name)
+        const group = tid === pid ? (i === 0 ? 'server main thread' : 'worker main threads') : name.startsWith('insertfn-') ? (started ? `${name} (threads it started)` : name) : 'other threads'
         out[group] = (out[group] ?? 0) + cpuIn(`/proc/${pid}/task/${tid}/stat`)
       } catch {
         // The thread ended between listing and reading.
@@ -284,14 +295,17 @@ function reportThroughput(f: Figures, events: number): void {
     console.log(`| ${name} | ${groups.map((g) => median(rs.map((r) => r.threadUs[g] ?? 0)).toFixed(1)).join(' | ')} |`)
   }
   console.log(`(insertfn CPU µs per event by thread, counted in clock ticks of 10 ms: ${(10_000 / events).toFixed(1)} µs per event at ${events.toLocaleString('en-US')} events a round.`)
-  console.log('A thread takes the name of the thread that starts it: insertfn-deliv includes the isolated-vm threads where its function runs go.)')
+  console.log("Threads a named thread started (for insertfn-deliv, isolated-vm's pool, where function runs go) are counted apart.)")
   // Each round's function run against the same round's baseline, which ran next to it: the machine's speed
   // drifts between rounds by more than the function costs.
   const base = f.throughput[BASELINE]!
   const ratios = f.throughput[FUNCTION]!.map((r, i) => r.rate / base[i]!.rate)
   const ratio = median(ratios)
   console.log('')
-  console.log(`The function costs ${((1 - ratio) * 100).toFixed(1)}% of the baseline's throughput (median ratio ${ratio.toFixed(2)}; per round ${ratios.map((r) => r.toFixed(2)).join(', ')}).`)
+  // The quartiles say how far one run's median can be trusted: rounds on a shared machine scatter widely.
+  const sorted = [...ratios].sort((a, b) => a - b)
+  const quartile = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+  console.log(`The function costs ${((1 - ratio) * 100).toFixed(1)}% of the baseline's throughput (median ratio ${ratio.toFixed(2)}, quartiles ${quartile(0.25).toFixed(2)} to ${quartile(0.75).toFixed(2)}; per round ${ratios.map((r) => r.toFixed(2)).join(', ')}).`)
   // CPU ms per 1,000 events is µs per event.
   const extraUs = median(f.throughput[FUNCTION]!.map((r, i) => r.cpuMsPer1k - base[i]!.cpuMsPer1k))
   console.log(`What the function adds to insertfn's CPU: ${extraUs.toFixed(1)} µs per event (median over rounds of its path's CPU less the baseline's).`)
@@ -351,7 +365,7 @@ for (const mode of MODES) {
   const d = await deploy(mode === 'embedded' ? 'embedded' : Number(mode))
   const events = mode === 'embedded' ? EVENTS : SCALE_OUT_EVENTS
   try {
-    report(d.name, await measure(d, events, mode === 'embedded'), events)
+    report(d.name, await measure(d, events, mode === 'embedded' && BATCHED), events)
   } finally {
     await d.close()
   }

@@ -433,6 +433,22 @@ describe('delivery worker, round path', () => {
     assert.equal(await queue.replay(d.id), 1)
   })
 
+  it('runs a round that spans two instances of one function each with its own settings, and each event with its own result', async () => {
+    const [a, b] = [await destination('Round A'), await destination('Round B')]
+    const fn = await connect(a.id, 'async function onTrack(e, settings) { if (e.properties.n % 3 === 2) return; return { ...e, tag: settings.key } }')
+    await connections.createInstance({ functionId: fn.id, integrationId: b.id, name: 'i', settings: { key: 'key-of-b' } }, 't')
+    await warm(a.id)
+    await warm(b.id)
+    const n = Array.from({ length: 6 }, (_, i) => ({ properties: { n: i } }))
+    await send(a.id, ...n)
+    await send(b.id, ...n)
+    assert.equal(await rounds.runOnce(), 12)
+    assert.equal(settledAlone, 0)
+    const got = received.map((r) => `${r.body.tag as string}:${(r.body.properties as { n: number }).n}`).sort()
+    assert.deepEqual(got, ['fn-secret:0', 'fn-secret:1', 'fn-secret:3', 'fn-secret:4', 'key-of-b:0', 'key-of-b:1', 'key-of-b:3', 'key-of-b:4'])
+    assert.equal(outcomes().filter((o) => o === 'filtered:insert function').length, 4)
+  })
+
   it('settles a delivered job as soon as its request answers, not when the round\'s slowest request does', async () => {
     const d = await destination('Round slow and fast')
     let releaseSlow!: () => void

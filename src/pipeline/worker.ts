@@ -230,22 +230,30 @@ export class Worker {
 
   async #runStages(round: RoundJob[]): Promise<void> {
     for (const r of round) r.step = this.#check(r.job, r.event, r.setup, r.context)
-    // The function, for every job that got past the checks: calls made together enter the sandbox as one run.
-    const calls: Promise<TextInvocationResult>[] = []
-    const calling: RoundJob[] = []
+    // The function, for every job that got past the checks: one call per function and settings, whose
+    // events enter the sandbox as one run and are answered together.
+    const calling = new Map<LoadedFunction, Map<string, RoundJob[]>>()
     for (const r of round) {
       const instance = r.setup.instance
       if (typeof r.step !== 'string' || instance === undefined || 'invalid' in instance) continue
       const fn = this.#function(instance.loadKey, instance.functionId, instance.versionId, 'insert').ready!
-      calls.push(fn.invokeText(r.step, instance.settingsJson))
-      calling.push(r)
+      let bySettings = calling.get(fn)
+      if (bySettings === undefined) calling.set(fn, (bySettings = new Map()))
+      const jobs = bySettings.get(instance.settingsJson)
+      if (jobs === undefined) bySettings.set(instance.settingsJson, [r])
+      else jobs.push(r)
     }
-    if (calls.length > 0) {
-      const results = await Promise.allSettled(calls)
-      results.forEach((result, i) => {
-        const r = calling[i]!
-        r.step = result.status === 'fulfilled' ? this.#afterFunction(r.job, result.value, r.context) : this.#fault(r.job, result.reason)
-      })
+    if (calling.size > 0) {
+      const calls: Promise<void>[] = []
+      for (const [fn, bySettings] of calling) {
+        for (const [settingsJson, jobs] of bySettings) {
+          calls.push(fn.invokeTextAll(jobs.map((r) => r.step as string), settingsJson).then(
+            (results) => jobs.forEach((r, i) => (r.step = this.#afterFunction(r.job, results[i]!, r.context))),
+            (err: unknown) => jobs.forEach((r) => (r.step = this.#fault(r.job, err))),
+          ))
+        }
+      }
+      await Promise.all(calls)
     }
     // Jobs settle as soon as their outcome is known, those of one turn of the event loop together: a job
     // delivered long before the round's slowest request would otherwise wait for it unsettled, and run

@@ -94,10 +94,21 @@ export interface SandboxEntries {
   fire(invocationId: number, timerId: number): boolean
   /** Abandons an invocation (its deadline passed); returns the items of a per-event batch finished so far. */
   end(invocationId: number): string | undefined
-  /** Runs single events (JSON text, with their settings) as invocations base, base + 1, ..., one after another. */
-  invokeEach(base: number, kind: FunctionKind, inputsJson: string[], settingsJson: string[]): void
+  /**
+   * Runs single events (JSON text, with their settings) as invocations base, base + 1, ..., one after another.
+   * With `reports`, answers a promise of what collect would answer, settled in the same entry once the run
+   * has gone as far as it can (see dispatch.ts); without, the host calls collect.
+   */
+  invokeEach(base: number, kind: FunctionKind, inputsJson: string[], settingsJson: string[], reports: boolean): Promise<RunReport> | undefined
   /** Right after invokeEach: the items (as `done` would carry them) and logs of the events that finished, and how many started. */
-  collect(base: number): { items: string[]; logs: (LogLine[] | null)[]; started: number } | undefined
+  collect(base: number): RunReport | undefined
+}
+
+/** How far a run of single events got: the items of those finished (in order), their logs, how many started. */
+export interface RunReport {
+  items: string[]
+  logs: (LogLine[] | null)[]
+  started: number
 }
 
 /** Facts the host tells the sandbox at boot. */

@@ -9,7 +9,8 @@ import type { ResolvedOptions, HostFetch } from './options.js'
 import { hostError } from './outcomes.js'
 import { parseSandboxPayload, parseSandboxText, toBatchResult, toEventResult, toTextResult, type ParsedPayload } from './payload.js'
 import type { BatchResult, ErrorInfo, InvocationResult, RequestRecord, TextInvocationResult } from './result.js'
-import { SandboxIsolate, isFault, type RunProgress, type SandboxFault } from './sandbox-isolate.js'
+import type { RunReport } from './bridge.js'
+import { SandboxIsolate, isFault, type SandboxFault } from './sandbox-isolate.js'
 
 const MAX_TIMERS_PER_INVOCATION = 1000
 /** Budget for the small entries the host makes on its own behalf (abandoning an invocation). */
@@ -24,13 +25,32 @@ const MAX_RUN = 256
  */
 const OFF_THREAD_MAX_HOST_CALLS = 0.25
 
-/** An invokeText call waiting for the next run. `alone`: it must run in a run of its own (after a fault). */
+/**
+ * invokeText calls made together (invokeTextAll), answered together once the last of them is settled: one
+ * promise for a worker's round rather than one per event, with what each allocates and keeps alive.
+ */
+interface CallGroup {
+  readonly results: TextInvocationResult[]
+  left: number
+  readonly resolve: (results: TextInvocationResult[]) => void
+}
+
+/** An event waiting for the next run. `alone`: it must run in a run of its own (after a fault). */
 interface TextCall {
-  eventJson: string
-  settingsJson: string
-  resolve: (r: TextInvocationResult) => void
+  readonly eventJson: string
+  readonly settingsJson: string
+  readonly group: CallGroup
+  readonly index: number
   alone?: boolean
 }
+
+function answer(call: TextCall, result: TextInvocationResult): void {
+  const group = call.group
+  group.results[call.index] = result
+  if (--group.left === 0) group.resolve(group.results)
+}
+
+const failedCall = (error: ErrorInfo): TextInvocationResult => ({ outcome: 'error', error, logs: [], requests: [], durationMs: 0 })
 
 /** A run of invokeText calls, made ready for the isolate. */
 interface PreparedRun {
@@ -53,6 +73,8 @@ class Invocation {
   deadline: NodeJS.Timeout | undefined
   result: InvocationResult | BatchResult | TextInvocationResult | undefined
   resolve: ((result: InvocationResult | BatchResult | TextInvocationResult) => void) | undefined
+  /** The call it answers, for an event of a run (invokeText). */
+  call: TextCall | undefined
   #abort: AbortController | undefined
   #timers: Map<number, NodeJS.Timeout> | undefined
 
@@ -239,15 +261,32 @@ export class LoadedFunction {
    * each event on the host. The text must be a JSON object; the sandbox parses it.
    */
   invokeText(eventJson: string, settingsJson: string): Promise<TextInvocationResult> {
-    if (typeof eventJson !== 'string' || eventJson.charCodeAt(0) !== 123 /* { */) return Promise.reject(new TypeError('invokeText(eventJson, settingsJson): eventJson must be the JSON text of an event object'))
-    if (typeof settingsJson !== 'string' || settingsJson.charCodeAt(0) !== 123) return Promise.reject(new TypeError('invokeText(eventJson, settingsJson): settingsJson must be the JSON text of an object'))
+    return this.#invokeTexts('invokeText(eventJson, settingsJson)', 'eventJson', [eventJson], settingsJson).then((results) => results[0]!)
+  }
+
+  /**
+   * invokeText for several events with the same settings, answered together, in order, once all are
+   * settled: what a worker's round asks of a function. Each event is still its own invocation.
+   */
+  invokeTextAll(eventsJson: readonly string[], settingsJson: string): Promise<TextInvocationResult[]> {
+    return this.#invokeTexts('invokeTextAll(eventsJson, settingsJson)', 'each of eventsJson', eventsJson, settingsJson)
+  }
+
+  /** `call` and `events` name the method and its events' argument, for the errors that refuse them. */
+  #invokeTexts(call: string, events: string, eventsJson: readonly string[], settingsJson: string): Promise<TextInvocationResult[]> {
+    if (!Array.isArray(eventsJson) || !eventsJson.every((e) => typeof e === 'string' && e.charCodeAt(0) === 123 /* { */)) {
+      return Promise.reject(new TypeError(`${call}: ${events} must be the JSON text of an event object`))
+    }
+    if (typeof settingsJson !== 'string' || settingsJson.charCodeAt(0) !== 123) return Promise.reject(new TypeError(`${call}: settingsJson must be the JSON text of an object`))
     if (this.#disposed) return Promise.reject(new Error(`function ${this.name} was disposed`))
+    if (eventsJson.length === 0) return Promise.resolve([])
     // Calls made before this turn's microtasks run out enter the sandbox together, one crossing each way
-    // for all of them instead of one per event; a worker's round reaches here within the same few awaits,
-    // so its jobs make one run. Each is still its own invocation.
+    // for all of them instead of one per event; a worker's rounds reach here within the same few awaits,
+    // so their jobs make one run.
     return new Promise((resolve) => {
+      const group: CallGroup = { results: new Array<TextInvocationResult>(eventsJson.length), left: eventsJson.length, resolve }
       if (this.#textCalls.length === 0) queueMicrotask(() => this.#runTextCalls())
-      this.#textCalls.push({ eventJson, settingsJson, resolve })
+      for (let index = 0; index < eventsJson.length; index++) this.#textCalls.push({ eventJson: eventsJson[index]!, settingsJson, group, index })
     })
   }
 
@@ -266,9 +305,10 @@ export class LoadedFunction {
       if (this.#offThreadFor(run.calls.length)) {
         this.#offThread = true
         this.#handedOver++
-        void run.sandbox.invokeEachOffThread(run.base, this.kind, inputs, settings, runTimeoutMs).then((fault) => {
+        void run.sandbox.invokeEachOffThread(run.base, this.kind, inputs, settings, runTimeoutMs).then((answer) => {
           this.#offThread = false
-          this.#finishRun(run, fault)
+          if (isFault(answer)) this.#finishRun(run, answer)
+          else this.#finishRun(run, undefined, answer)
           for (const entry of this.#deferred.splice(0)) entry()
           this.#runTextCalls()
         })
@@ -301,7 +341,7 @@ export class LoadedFunction {
 
   /** A run's invocations, registered before it starts so that the host calls its events make find them. */
   #prepareRun(calls: TextCall[]): PreparedRun | undefined {
-    const settleAll = (error: ErrorInfo) => calls.forEach((c) => c.resolve({ outcome: 'error', error, logs: [], requests: [], durationMs: 0 }))
+    const settleAll = (error: ErrorInfo) => calls.forEach((c) => answer(c, failedCall(error)))
     if (this.#disposed) {
       settleAll(hostError('SandboxReset', 'the function was disposed before this invocation started'))
       return undefined
@@ -317,7 +357,7 @@ export class LoadedFunction {
     this.#nextId += calls.length
     const invs = calls.map((c, i) => {
       const inv = new Invocation(base + i, false, undefined, timeoutMs, maxRequestsPerEvent, this.#generation, true, startedAt)
-      inv.resolve = c.resolve as Invocation['resolve']
+      inv.call = c
       return inv
     })
     this.#invocations.addRun(invs)
@@ -329,8 +369,8 @@ export class LoadedFunction {
    * runs shrink to what the function gets through in one (its time slice used, or an event awaiting I/O),
    * and grow back when whole runs finish.
    */
-  #finishRun(run: PreparedRun, fault: SandboxFault | undefined): void {
-    const rest = this.#collectRun(run, fault)
+  #finishRun(run: PreparedRun, fault: SandboxFault | undefined, report?: RunReport): void {
+    const rest = this.#collectRun(run, fault, report)
     const started = Math.max(1, run.calls.length - rest.length)
     this.#hostCallsPerEvent = (this.#hostCalls - run.hostCallsBefore) / started
     // The time the isolate ran, not the time until the calling thread took the run back: a run handed over
@@ -342,11 +382,12 @@ export class LoadedFunction {
     if (rest.length > 0) this.#textCalls = [...rest, ...this.#textCalls]
   }
 
-  #collectRun({ calls, invs, base, startedAt, sandbox }: PreparedRun, fault: SandboxFault | undefined): TextCall[] {
+  /** Settles a run's finished events from its report, or from collect (a run on the calling thread, or one that faulted). */
+  #collectRun({ calls, invs, base, startedAt, sandbox }: PreparedRun, fault: SandboxFault | undefined, report: RunReport | undefined): TextCall[] {
     // Disposed while the run was on another thread: dispose() has settled its invocations.
     if (this.#disposed || sandbox !== this.#sandbox) return []
     // Asked even after a timeout: the isolate still answers, and says which event was running.
-    const progress = readProgress(sandbox.collect(base, HOUSEKEEPING_MS), calls.length)
+    const progress = readProgress(report ?? sandbox.collect(base, HOUSEKEEPING_MS), calls.length)
     const finished = isFault(progress) ? 0 : progress.items.length
     const started = isFault(progress) ? 0 : progress.started
     if (!isFault(progress)) {
@@ -356,8 +397,9 @@ export class LoadedFunction {
     const unstarted = calls.slice(started)
     for (const inv of invs.slice(started)) this.#invocations.delete(inv.id)
     if (fault === undefined && !isFault(progress)) {
-      // One event may still be going, awaiting a request or a timer: it reports through `done`.
-      if (started > finished) {
+      // One event may still be going, awaiting a request or a timer: it reports through `done` (and may
+      // have already, from a run that reported itself before that event's last turn).
+      if (started > finished && !invs[finished]!.finished) {
         const inv = invs[finished]!
         inv.deadline = setTimeout(() => this.#expire(inv), inv.remainingMs())
       }
@@ -425,7 +467,8 @@ export class LoadedFunction {
     if (inv.result !== undefined) return
     this.#release(inv)
     inv.result = this.#result(inv, payload, logs ?? [], durationMs)
-    inv.resolve?.(inv.result)
+    if (inv.call !== undefined) answer(inv.call, inv.result as TextInvocationResult)
+    else inv.resolve?.(inv.result)
   }
 
   #result(inv: Invocation, payload: ParsedPayload | ErrorInfo, logs: LogLine[], durationMs = performance.now() - inv.startedAt): InvocationResult | BatchResult | TextInvocationResult {
@@ -609,7 +652,7 @@ export class LoadedFunction {
       inv.abort()
       this.#settle(inv, reset, undefined)
     }
-    for (const call of this.#textCalls.splice(0)) call.resolve({ outcome: 'error', error: reset, logs: [], requests: [], durationMs: 0 })
+    for (const call of this.#textCalls.splice(0)) answer(call, failedCall(reset))
     this.#sandbox?.dispose()
     this.#sandbox = undefined
     this.#services.dispose()
@@ -618,7 +661,7 @@ export class LoadedFunction {
 }
 
 /** collect()'s answer came out of the sandbox: anything but the expected shape is a broken sandbox. */
-function readProgress(value: RunProgress | SandboxFault, size: number): RunProgress | SandboxFault {
+function readProgress(value: RunReport | SandboxFault, size: number): RunReport | SandboxFault {
   if (isFault(value)) return value
   const { items, logs, started } = value
   // Events run one after another, so at most one can have started and not finished.

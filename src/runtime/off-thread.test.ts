@@ -114,6 +114,36 @@ describe('invokeText runs on a thread of its own', () => {
     assert.ok(fn.runsHandedOver > before, `a run of a 200 ms event stayed on the calling thread (${fn.expectedMsPerEvent} ms per event expected)`)
   })
 
+  it('answers every event of a run whose events each take many turns, with its own result and logs', async () => {
+    // Each event awaits 300 times, and one 6,000 times: more turns than a run waits for progress before it
+    // reports, so that event finishes after its run reported and answers on its own.
+    const fn = await testRuntime({ offThreadMinRunMs: 0 }).load(`
+      async function onTrack(e) {
+        for (let i = 0; i < (e.properties.n === 3 ? 6000 : 300); i++) await null
+        console.log('event', e.properties.n)
+        e.properties.seen = e.properties.n * 2
+        return e
+      }`)
+    const results = await Promise.all(Array.from({ length: 40 }, (_, n) => fn.invokeText(text({ event: 'slow', properties: { n } }), '{}')))
+    assert.deepEqual(results.map((r) => JSON.parse(r.eventJson!).properties.seen), Array.from({ length: 40 }, (_, n) => n * 2))
+    assert.deepEqual(results.map((r) => r.logs.map((l) => l.message).join()), Array.from({ length: 40 }, (_, n) => `event ${n}`))
+    // The 36 events after the long one went in a later run.
+    assert.ok(fn.runsHandedOver >= 2, `${fn.runsHandedOver} runs`)
+  })
+
+  it('answers a run of a function that breaks Promise, with an error, instead of waiting for ever', async () => {
+    // The handlers' promises never settle, and the sandbox's own use of then would run the function's.
+    const fn = await testRuntime({ offThreadMinRunMs: 0, timeoutMs: 200 }).load(`
+      Object.defineProperty(Promise.prototype, 'then', { value() { throw new Error('no then for you') } })
+      Object.defineProperty(Promise.prototype, 'constructor', { get() { throw new Error('no constructor either') } })
+      Object.defineProperty(Object.prototype, 'then', { get() { throw new Error('nor a thenable') } })
+      async function onTrack(e) { return e }`)
+    const started = performance.now()
+    const results = await Promise.all(Array.from({ length: 5 }, () => fn.invokeText(text({ event: 'e' }), '{}')))
+    for (const r of results) assert.equal(r.outcome, 'error')
+    assert.ok(performance.now() - started < 5000, `the run answered after ${(performance.now() - started).toFixed(0)} ms`)
+  })
+
   it('counts only the time a run spent in the isolate, not the time the calling thread took to take it back', async () => {
     // Every run goes to another thread, whatever its expected length.
     const fn = await testRuntime({ offThreadMinRunMs: 0 }).load('async function onTrack(e) { return e }')

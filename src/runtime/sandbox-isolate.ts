@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { setFlagsFromString } from 'node:v8'
 import ivm from 'isolated-vm'
-import type { BootInfo, FunctionKind, HostBridge, LogLine } from './bridge.js'
+import type { BootInfo, FunctionKind, HostBridge, LogLine, RunReport } from './bridge.js'
 import { loadError } from './load-error.js'
 
 // isolated-vm clears V8's semi-space flag when it loads, so that the host's flags cannot loosen a sandbox's
@@ -53,13 +53,6 @@ function compileCached(isolate: ivm.Isolate, code: string, filename: string, key
   return script
 }
 
-/** How far a run of single events got: the items of those finished (in order), their logs, how many started. */
-export interface RunProgress {
-  items: string[]
-  logs: (LogLine[] | null)[]
-  started: number
-}
-
 export type SandboxFault =
   | { kind: 'timeout'; message: string }
   | { kind: 'memory'; message: string }
@@ -92,6 +85,8 @@ function entryOptions(timeoutMs: number): typeof lastOptions {
   if (lastOptions.timeout !== timeout) lastOptions = { timeout }
   return lastOptions
 }
+/** How long past its timeout the host waits for a run to report before it counts the sandbox as broken. */
+const RUN_REPORT_GRACE_MS = 1000
 /** isolated-vm wants whole milliseconds, at least one. */
 const ms = (value: number): number => Math.max(1, Math.ceil(value))
 
@@ -183,7 +178,7 @@ export class SandboxIsolate {
   /** Single events as JSON text, run one after another as invocations base, base + 1, ...; collect() tells how far it got. */
   invokeEach(base: number, kind: FunctionKind, inputsJson: string[], settingsJson: string[], timeoutMs: number): SandboxFault | undefined {
     try {
-      this.#invokeEach.applySync(undefined, [base, kind, inputsJson, settingsJson], { ...COPY, timeout: ms(timeoutMs) })
+      this.#invokeEach.applySync(undefined, [base, kind, inputsJson, settingsJson, false], { ...COPY, timeout: ms(timeoutMs) })
       return undefined
     } catch (err) {
       return faultOf(err, this.#isolate)
@@ -191,23 +186,37 @@ export class SandboxIsolate {
   }
 
   /**
-   * invokeEach on a thread of isolated-vm's pool: the calling thread goes on with other work until it
-   * settles. The caller makes no other entry into this isolate meanwhile (it would block its thread on the
-   * isolate's lock while the run may be waiting for that thread to answer a host call).
+   * invokeEach on a thread of isolated-vm's pool, answering what collect would: the run reports itself
+   * inside its entry, so its items are copied out on that thread and the calling thread makes no second
+   * entry. The calling thread goes on with other work until it settles, and makes no other entry into
+   * this isolate meanwhile (it would block on the isolate's lock while the run may be waiting for that
+   * thread to answer a host call). A fault (the run timed out, say) leaves the run to collect.
    */
-  async invokeEachOffThread(base: number, kind: FunctionKind, inputsJson: string[], settingsJson: string[], timeoutMs: number): Promise<SandboxFault | undefined> {
+  async invokeEachOffThread(base: number, kind: FunctionKind, inputsJson: string[], settingsJson: string[], timeoutMs: number): Promise<RunReport | SandboxFault> {
+    const run = this.#invokeEach.apply(undefined, [base, kind, inputsJson, settingsJson, true], { ...COPY, timeout: ms(timeoutMs), result: { promise: true, copy: true } }) as Promise<RunReport | undefined>
+    // A run reports before its entry ends, whatever its events await; one that has not by the end of its
+    // time (the function broke the sandbox's promises, say) is a broken sandbox, not a wait.
+    let watchdog: NodeJS.Timeout | undefined
+    const gaveUp = new Promise<SandboxFault>((resolve) => {
+      watchdog = setTimeout(() => resolve({ kind: 'broken', message: 'a run of events did not report its end' }), ms(timeoutMs) + RUN_REPORT_GRACE_MS)
+    })
     try {
-      await this.#invokeEach.apply(undefined, [base, kind, inputsJson, settingsJson], { ...COPY, timeout: ms(timeoutMs) })
-      return undefined
+      const report = await Promise.race([run, gaveUp])
+      if (report === undefined) return { kind: 'broken', message: `the sandbox did not report run ${base}` }
+      return report
     } catch (err) {
       return faultOf(err, this.#isolate)
+    } finally {
+      clearTimeout(watchdog)
+      // The run's promise may still settle (rejected, once the isolate is disposed): nothing waits on it.
+      run.catch(() => {})
     }
   }
 
   /** What an invokeEach run finished and how many of its events it started; it still answers after the run timed out. */
-  collect(base: number, timeoutMs: number): RunProgress | SandboxFault {
+  collect(base: number, timeoutMs: number): RunReport | SandboxFault {
     try {
-      const value = this.#collect.applySync(undefined, [base], { timeout: ms(timeoutMs), result: { copy: true } }) as RunProgress | undefined
+      const value = this.#collect.applySync(undefined, [base], { timeout: ms(timeoutMs), result: { copy: true } }) as RunReport | undefined
       return value ?? { kind: 'broken', message: `the sandbox knows no run ${base}` }
     } catch (err) {
       return faultOf(err, this.#isolate)

@@ -40,7 +40,27 @@ describe('invokeText: the pipeline entry, events as JSON text both ways', () => 
 
   it('refuses text that is not a JSON object, naming the argument', async () => {
     const fn = await runtime.load(`async function onTrack(e) { return e }`)
-    await assert.rejects(fn.invokeText('[1]', '{}'), /eventJson must be the JSON text of an event object/)
-    await assert.rejects(fn.invokeText('{}', 'null'), /settingsJson must be the JSON text of an object/)
+    await assert.rejects(fn.invokeText('[1]', '{}'), /invokeText\(eventJson, settingsJson\): eventJson must be the JSON text of an event object/)
+    await assert.rejects(fn.invokeText('{}', 'null'), /invokeText\(eventJson, settingsJson\): settingsJson must be the JSON text of an object/)
+    await assert.rejects(fn.invokeTextAll(['{}', '"x"'], '{}'), /each of eventsJson must be the JSON text of an event object/)
+    await assert.rejects(fn.invokeTextAll(['{}'], '[]'), /invokeTextAll\(eventsJson, settingsJson\): settingsJson must be/)
+  })
+
+  it('answers several events at once, in order, each with its own outcome and logs (invokeTextAll)', async () => {
+    const fn = await runtime.load(`
+      async function onTrack(e, settings) {
+        console.log(settings.tag, e.event)
+        if (e.event === 'Drop') return
+        if (e.event === 'Bad') throw new ValidationError('no')
+        if (e.event === 'Wait') await new Promise((r) => setTimeout(r, 20))
+        e.properties.tag = settings.tag
+        return e
+      }`)
+    const names = ['A', 'Drop', 'Wait', 'Bad', 'B']
+    const results = await fn.invokeTextAll(names.map((event) => JSON.stringify(testEvent({ event }))), '{"tag":"t1"}')
+    assert.deepEqual(results.map((r) => r.outcome), ['forwarded', 'dropped', 'forwarded', 'error', 'forwarded'])
+    assert.deepEqual([JSON.parse(results[2]!.eventJson!).event, JSON.parse(results[4]!.eventJson!).properties.tag], ['Wait', 't1'])
+    assert.deepEqual(results.map((r) => r.logs.map((l) => l.message)), names.map((n) => [`t1 ${n}`]))
+    assert.deepEqual(await fn.invokeTextAll([], '{}'), [])
   })
 })

@@ -35,6 +35,11 @@ export function settleCall(callId: number, ok: boolean, value: unknown): void {
   else call.reject(call.fail(value))
 }
 
+/** Whether any host call is unanswered: something an event may be waiting for that only the host can bring. */
+export function callsPending(): boolean {
+  return pending.size > 0
+}
+
 export function rejectCallsOf(invocationId: number, reason: () => unknown): void {
   for (const [callId, call] of pending) {
     if (call.invocationId !== invocationId) continue

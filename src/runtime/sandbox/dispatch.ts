@@ -1,11 +1,11 @@
 // Runs handlers for the host and turns what they return or throw into SandboxItems (spec sections 2, 3, 6).
 // Results leave as JSON text built here, so what the host receives is exactly what a destination would.
-import type { FunctionKind, LogLine, SandboxItem, ThrownInfo } from '../bridge.js'
-import { rejectCallsOf } from './calls.js'
+import type { FunctionKind, LogLine, RunReport, SandboxItem, ThrownInfo } from '../bridge.js'
+import { callsPending, rejectCallsOf } from './calls.js'
 import { note } from './console.js'
 import { DropEvent, EventNotSupported, describeThrown, isDropEvent } from './errors.js'
 import { bootInfo, detached, enter, host, type InvocationState } from './host.js'
-import { dropTimersOf } from './timers.js'
+import { dropTimersOf, timersSet } from './timers.js'
 
 type Handler = (...args: unknown[]) => unknown
 
@@ -65,6 +65,8 @@ interface Run {
   readonly logs: (LogLine[] | null)[]
   /** Cleared by collect: from then on an event of the run still going reports through `done` alone. */
   collecting: boolean
+  /** Set when the run reports itself (invokeEach with `reports`): answers the run's promise. */
+  report?: (report: RunReport) => void
 }
 
 const runs = new Map<number, Run>()
@@ -73,6 +75,10 @@ const invocations = new Map<number, Invocation>()
 
 const stringify = JSON.stringify
 const parse = JSON.parse
+// Captured before user code runs, which may replace them: a run's report must not depend on what the
+// function does to Promise (the host also gives up on a run that never reports).
+const NativePromise = Promise
+const nullObject = Object.create as (proto: null) => Record<string, unknown>
 // Captured before user code runs, which may replace Date.now.
 const now = Date.now
 const sinkForUnknown: InvocationState = { id: -1, logs: [], logBytes: 0, droppedLogBytes: 0, ended: true }
@@ -277,10 +283,63 @@ function finish(inv: Invocation, payload: string): void {
  * and so on. The host collects the run right after (collect); events the run did not start by then are
  * the host's to hand over again.
  */
-export function invokeEach(base: number, kind: FunctionKind, inputs: string[], settings: string[]): void {
+export function invokeEach(base: number, kind: FunctionKind, inputs: string[], settings: string[], reports: boolean): Promise<RunReport> | undefined {
   const run: Run = { base, kind, inputs, settings, startedAt: now(), next: 0, items: [], logs: [], collecting: true }
   runs.set(base, run)
+  if (!reports) {
+    startNext(run)
+    return undefined
+  }
+  const answer = new NativePromise<RunReport>((resolve) => (run.report = resolve))
   startNext(run)
+  void watch(run)
+  return answer
+}
+
+/**
+ * Microtask turns in a row in which a run's event neither finished nor started another, after which the
+ * run reports with that event still going: few while a host call or timer is outstanding (the event is
+ * most likely awaiting it, which takes another entry), many otherwise (the event takes more turns, as
+ * each await is one; or it awaits a promise nothing will settle). An event that outlives its run's report
+ * reports through `done`, so this decides how many events a run takes, not what they answer.
+ */
+const PATIENCE_AWAITING_HOST = 8
+const PATIENCE = 4096
+
+/**
+ * Watches a run that reports itself, one microtask turn at a time, from the back of the queue: so each
+ * look comes after the turn's work. The run reports once every event it started has finished (it starts
+ * no more: all done, or its time slice used), or once it has stopped making progress. JS cannot ask
+ * whether the microtask queue is empty, which is what the host's separate collect entry relied on; a run
+ * that reports inside its own entry saves the host that second entry, and its items are copied out on
+ * the thread that ran the run.
+ */
+async function watch(run: Run): Promise<void> {
+  let mark = -1
+  let still = 0
+  while (run.collecting) {
+    // Awaiting a value that is not a promise takes one turn and consults nothing user code can replace
+    // (no `then`, no species), unlike Promise.prototype.then.
+    await undefined
+    if (!run.collecting) return
+    const now = run.next * 0x10000 + run.items.length
+    if (now !== mark) {
+      mark = now
+      still = 0
+    } else still++
+    if (run.items.length === run.next || still >= (callsPending() || timersSet() ? PATIENCE_AWAITING_HOST : PATIENCE)) return report(run)
+  }
+}
+
+/** Ends a run's collecting and answers its promise; a null-prototype object, so no `then` of the user's is consulted. */
+function report(run: Run): void {
+  runs.delete(run.base)
+  run.collecting = false
+  const answer = nullObject(null)
+  answer.items = run.items
+  answer.logs = run.logs
+  answer.started = run.next
+  run.report!(answer as unknown as RunReport)
 }
 
 function startNext(run: Run): void {
@@ -308,7 +367,7 @@ function startNext(run: Run): void {
  * order, what each logged, and how many events were started. An event started and not finished is still
  * going (it awaits a request or a timer) and will report through `done`.
  */
-export function collect(base: number): { items: string[]; logs: (LogLine[] | null)[]; started: number } | undefined {
+export function collect(base: number): RunReport | undefined {
   const run = runs.get(base)
   if (run === undefined) return undefined
   runs.delete(base)

@@ -57,6 +57,11 @@ export function fireTimer(id: number): boolean {
   return timer.repeatMs !== undefined && timers.has(id)
 }
 
+/** Whether any timer is set: something an event may be waiting for that only the host can bring. */
+export function timersSet(): boolean {
+  return timers.size > 0
+}
+
 /** Forgets the timers of an invocation that ended; the host cancels its side itself. */
 export function dropTimersOf(inv: InvocationState): void {
   for (const [id, timer] of timers) if (timer.inv === inv) timers.delete(id)
