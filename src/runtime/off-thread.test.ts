@@ -131,6 +131,25 @@ describe('invokeText runs on a thread of its own', () => {
     assert.ok(fn.runsHandedOver >= 2, `${fn.runsHandedOver} runs`)
   })
 
+  it('names the event that never yields after its run reported, once, and runs the events it had not started', async () => {
+    // The outstanding timer makes the run report after a few idle turns; the event then goes on, and loops.
+    const fn = await testRuntime({ offThreadMinRunMs: 0, timeoutMs: 300 }).load(`
+      async function onTrack(e) {
+        if (e.event === 'runaway') {
+          setTimeout(() => {}, 60000)
+          for (let i = 0; i < 50; i++) await null
+          while (true) {}
+        }
+        return e
+      }`)
+    const names = ['a', 'b', 'runaway', 'c', 'd']
+    const results = await Promise.all(names.map((event) => fn.invokeText(text({ event }), '{}')))
+    assert.deepEqual(results.map((r) => r.outcome), ['forwarded', 'forwarded', 'error', 'forwarded', 'forwarded'])
+    assert.equal(results[2]!.error?.name, 'Timeout')
+    // One fault, one rebuild: the run was found after its timeout, so no event had to be tried alone.
+    assert.equal(fn.rebuilds, 1)
+  })
+
   it('answers a run of a function that breaks Promise, with an error, instead of waiting for ever', async () => {
     // The handlers' promises never settle, and the sandbox's own use of then would run the function's.
     const fn = await testRuntime({ offThreadMinRunMs: 0, timeoutMs: 200 }).load(`

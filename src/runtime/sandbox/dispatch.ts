@@ -70,6 +70,11 @@ interface Run {
 }
 
 const runs = new Map<number, Run>()
+/**
+ * The last run that reported itself: its entry may still time out after the report (an event that went on
+ * and never yielded), and then the host collects it, to name that event and hand back those not started.
+ */
+let lastReported: Run | undefined
 
 const invocations = new Map<number, Invocation>()
 
@@ -280,8 +285,8 @@ function finish(inv: Invocation, payload: string): void {
 
 /**
  * Host entry: run single events, given as JSON text with their settings, as invocations base, base + 1,
- * and so on. The host collects the run right after (collect); events the run did not start by then are
- * the host's to hand over again.
+ * and so on. With `reports`, the run answers how far it got itself (watch); otherwise the host collects it
+ * right after (collect). Events the run did not start by then are the host's to hand over again.
  */
 export function invokeEach(base: number, kind: FunctionKind, inputs: string[], settings: string[], reports: boolean): Promise<RunReport> | undefined {
   const run: Run = { base, kind, inputs, settings, startedAt: now(), next: 0, items: [], logs: [], collecting: true }
@@ -322,9 +327,10 @@ async function watch(run: Run): Promise<void> {
     // (no `then`, no species), unlike Promise.prototype.then.
     await undefined
     if (!run.collecting) return
-    const now = run.next * 0x10000 + run.items.length
-    if (now !== mark) {
-      mark = now
+    // Both only grow, so their sum moves whenever either does.
+    const progress = run.next + run.items.length
+    if (progress !== mark) {
+      mark = progress
       still = 0
     } else still++
     if (run.items.length === run.next || still >= (callsPending() || timersSet() ? PATIENCE_AWAITING_HOST : PATIENCE)) return report(run)
@@ -334,6 +340,7 @@ async function watch(run: Run): Promise<void> {
 /** Ends a run's collecting and answers its promise; a null-prototype object, so no `then` of the user's is consulted. */
 function report(run: Run): void {
   runs.delete(run.base)
+  lastReported = run
   run.collecting = false
   const answer = nullObject(null)
   answer.items = run.items
@@ -368,9 +375,10 @@ function startNext(run: Run): void {
  * going (it awaits a request or a timer) and will report through `done`.
  */
 export function collect(base: number): RunReport | undefined {
-  const run = runs.get(base)
+  const run = runs.get(base) ?? (lastReported?.base === base ? lastReported : undefined)
   if (run === undefined) return undefined
   runs.delete(base)
+  lastReported = undefined
   run.collecting = false
   return { items: run.items, logs: run.logs, started: run.next }
 }
