@@ -72,8 +72,8 @@ interface Deployment {
   client: Pool
   /** CPU seconds of insertfn's own processes (all threads; not Postgres or NATS). */
   cpu(): number
-  /** The same by thread: each process's main thread, insertfn's named threads, and the rest. */
-  threadCpu(): Record<string, number>
+  /** The same by thread (keyed by process and thread id), with each thread's group: see threadCpuOf. */
+  threadCpu(): Map<string, { group: string; seconds: number }>
   close(): Promise<void>
 }
 
@@ -116,8 +116,8 @@ function machineBusy(): number {
  * insertfn's, the first (lowest id) is that thread and the others are what it started: for the delivery
  * thread, isolated-vm's pool, where function runs go.
  */
-function threadCpuOf(pids: number[]): Record<string, number> {
-  const out: Record<string, number> = {}
+function threadCpuOf(pids: number[]): Map<string, { group: string; seconds: number }> {
+  const out = new Map<string, { group: string; seconds: number }>()
   pids.forEach((pid, i) => {
     const firstOfName = new Set<string>()
     const tids = readdirSync(`/proc/${pid}/task`).map(Number).sort((a, b) => a - b)
@@ -127,7 +127,7 @@ function threadCpuOf(pids: number[]): Record<string, number> {
         const started = name.startsWith('insertfn-') && firstOfName.has(name)
         firstOfName.add(name)
         const group = tid === pid ? (i === 0 ? 'server main thread' : 'worker main threads') : name.startsWith('insertfn-') ? (started ? `${name} (threads it started)` : name) : 'other threads'
-        out[group] = (out[group] ?? 0) + cpuIn(`/proc/${pid}/task/${tid}/stat`)
+        out.set(`${pid}/${tid}`, { group, seconds: cpuIn(`/proc/${pid}/task/${tid}/stat`) })
       } catch {
         // The thread ended between listing and reading.
       }
@@ -213,7 +213,10 @@ async function throughput(d: Deployment, writeKey: string, events: number): Prom
   const busyCores = (machineBusy() - busy) / seconds
   const ownUsage = process.cpuUsage(own)
   const threadsAfter = d.threadCpu()
-  const threadUs = Object.fromEntries(Object.entries(threadsAfter).map(([group, s]) => [group, ((s - (threads[group] ?? 0)) * 1e6) / events]))
+  // Per thread, then by group: a thread that ended during the round drops out rather than taking its
+  // whole past off its group (isolated-vm's pool lets idle threads go), and one that started counts whole.
+  const threadUs: Record<string, number> = {}
+  for (const [id, { group, seconds }] of threadsAfter) threadUs[group] = (threadUs[group] ?? 0) + ((seconds - (threads.get(id)?.seconds ?? 0)) * 1e6) / events
   return { rate: events / seconds, cpuMsPer1k: ((d.cpu() - cpu) * 1000) / (events / 1000), threadUs, benchUs: (ownUsage.user + ownUsage.system) / events, busyCores }
 }
 
