@@ -175,6 +175,27 @@ describe('delivery worker', () => {
     }
   })
 
+  it('on a queue that keeps leases alive only while the worker runs, leases for as long as a round may take; elsewhere for leaseMs', async () => {
+    const d = await destination()
+    for (const keepsLeasesAlive of [true, false]) {
+      await send(d.id, { properties: { n: keepsLeasesAlive ? 1 : 2 } })
+      const asked: number[] = []
+      const leasing = new Proxy(queue, {
+        get(target, key) {
+          if (key === 'keepsLeasesAlive') return keepsLeasesAlive
+          if (key === 'lease') return (max: number, leaseMs: number) => (asked.push(leaseMs), target.lease(max, leaseMs))
+          const value: unknown = Reflect.get(target, key)
+          return typeof value === 'function' ? value.bind(target) : value
+        },
+      })
+      const w = new Worker({ queue: leasing, connections, filters, functions, runtime, deliverWebhook: webhook.deliver, now: clock.now, report: (r) => reports.push(r), options: { leaseMs: 3000, holdMs: 600_000, configTtlMs: 0 } })
+      assert.equal(await w.runOnce(), 1)
+      await w.stop()
+      assert.deepEqual(asked, [keepsLeasesAlive ? 600_000 : 3000])
+    }
+    assert.deepEqual(outcomes(), ['delivered', 'delivered'])
+  })
+
   it('POSTs the event as JSON to the webhook with its headers (secrets opened only for the request)', async () => {
     const d = await destination()
     await send(d.id, { properties: { total: 5 } })

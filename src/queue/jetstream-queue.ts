@@ -130,6 +130,8 @@ async function windowed<T, R>(items: T[], fn: (window: T[]) => Promise<R[]>): Pr
 }
 
 export class JetStreamQueue implements JobQueue {
+  /** Progress messages (#extend) keep a lease past the ack wait, and stop with this process. */
+  readonly keepsLeasesAlive = true
   readonly #nc: NatsConnection
   readonly #publisher: JetStreamPublisher
   readonly #jsm: JetStreamManager

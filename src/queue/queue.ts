@@ -45,6 +45,13 @@ export interface JobQueue {
    * answers at once. A worker sleeps between empty leases only when they do not wait.
    */
   readonly leaseWaitMs?: number
+  /**
+   * True when a lease longer than the queue's own lease time (JetStream: its consumer's ack wait) is kept
+   * alive only while this process runs: a worker may then lease for as long as a round could take, and a
+   * crashed worker's jobs still come back after the short lease time. Absent: a lease hides its jobs for
+   * exactly leaseMs, crashed or not (the SQLite queue).
+   */
+  readonly keepsLeasesAlive?: boolean
   /** Done: the job is removed. */
   ack(job: JobLease): Promise<void>
   /** Try again at `at` (ms since the epoch). */
