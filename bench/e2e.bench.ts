@@ -193,7 +193,12 @@ async function waitFor(count: number, timeoutMs = 300_000): Promise<void> {
   }
 }
 
-type Throughput = { rate: number; cpuMsPer1k: number; threadUs: Record<string, number>; benchUs: number; busyCores: number }
+/**
+ * `ingestShare`: how far into the round the last request was answered (ingest is faster than delivery, so
+ * the rest of the round is delivery alone); `tailBusyCores`: how busy the machine was in that rest. A path
+ * that is slower there without being busier waits on round trips rather than on CPU.
+ */
+type Throughput = { rate: number; cpuMsPer1k: number; threadUs: Record<string, number>; benchUs: number; busyCores: number; ingestShare: number; tailBusyCores: number }
 async function throughput(d: Deployment, writeKey: string, events: number): Promise<Throughput> {
   // Encoded before the clock starts, as a client library encodes a batch once: the load generator's share
   // of the two cores is then the sending alone.
@@ -208,16 +213,21 @@ async function throughput(d: Deployment, writeKey: string, events: number): Prom
   await Promise.all(Array.from({ length: 8 }, async () => {
     while (next < bodies.length) await post(d, bodies[next++]!)
   }))
+  const ingested = performance.now()
+  const busyAtIngest = machineBusy()
   await waitFor(events)
-  const seconds = (performance.now() - started) / 1000
-  const busyCores = (machineBusy() - busy) / seconds
+  const ended = performance.now()
+  const seconds = (ended - started) / 1000
+  const busyAtEnd = machineBusy()
+  const busyCores = (busyAtEnd - busy) / seconds
+  const tailBusyCores = ended - ingested > 50 ? (busyAtEnd - busyAtIngest) / ((ended - ingested) / 1000) : NaN
   const ownUsage = process.cpuUsage(own)
   const threadsAfter = d.threadCpu()
   // Per thread, then by group: a thread that ended during the round drops out rather than taking its
   // whole past off its group (isolated-vm's pool lets idle threads go), and one that started counts whole.
   const threadUs: Record<string, number> = {}
   for (const [id, { group, seconds }] of threadsAfter) threadUs[group] = (threadUs[group] ?? 0) + ((seconds - (threads.get(id)?.seconds ?? 0)) * 1e6) / events
-  return { rate: events / seconds, cpuMsPer1k: ((d.cpu() - cpu) * 1000) / (events / 1000), threadUs, benchUs: (ownUsage.user + ownUsage.system) / events, busyCores }
+  return { rate: events / seconds, cpuMsPer1k: ((d.cpu() - cpu) * 1000) / (events / 1000), threadUs, benchUs: (ownUsage.user + ownUsage.system) / events, busyCores, ingestShare: (ingested - started) / (ended - started), tailBusyCores }
 }
 
 type Latency = { p50: number; p99: number; max: number; kdamondMs: number }
@@ -284,11 +294,16 @@ async function measure(d: Deployment, events: number, batched: boolean): Promise
 function reportThroughput(f: Figures, events: number): void {
   // The benchmark's own CPU (load generator and receiver) and the machine's busy cores (everything running,
   // insertfn, this process and any other job) tell whether a path was short of CPU or waited on itself.
-  console.log('| path | events/s | insertfn CPU ms per 1,000 events | benchmark process, µs per event | machine busy, cores | rounds (events/s) |')
-  console.log('| --- | ---: | ---: | ---: | ---: | --- |')
+  console.log('| path | events/s | insertfn CPU ms per 1,000 events | benchmark process, µs per event | machine busy, cores | ingest done at | machine busy after ingest, cores | rounds (events/s) |')
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |')
   for (const [name, rs] of Object.entries(f.throughput)) {
-    console.log(`| ${name} | ${fmt(median(rs.map((r) => r.rate)))} | ${median(rs.map((r) => r.cpuMsPer1k)).toFixed(0)} | ${median(rs.map((r) => r.benchUs)).toFixed(1)} | ${median(rs.map((r) => r.busyCores)).toFixed(2)} | ${rs.map((r) => fmt(r.rate)).join(', ')} |`)
+    const tail = rs.map((r) => r.tailBusyCores).filter((c) => !Number.isNaN(c))
+    console.log(
+      `| ${name} | ${fmt(median(rs.map((r) => r.rate)))} | ${median(rs.map((r) => r.cpuMsPer1k)).toFixed(0)} | ${median(rs.map((r) => r.benchUs)).toFixed(1)} | ${median(rs.map((r) => r.busyCores)).toFixed(2)} ` +
+        `| ${(median(rs.map((r) => r.ingestShare)) * 100).toFixed(0)}% | ${tail.length > 0 ? median(tail).toFixed(2) : '-'} | ${rs.map((r) => fmt(r.rate)).join(', ')} |`,
+    )
   }
+  console.log('(ingest done at: how far into a round the last request was answered; after it, the round is delivery alone.)')
   // CPU of each thread group per event: where a path's time goes (µs; medians over rounds).
   const groups = [...new Set(Object.values(f.throughput).flatMap((rs) => rs.flatMap((r) => Object.keys(r.threadUs))))].sort()
   console.log('')
