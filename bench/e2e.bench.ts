@@ -220,6 +220,7 @@ async function throughput(d: Deployment, writeKey: string, events: number): Prom
   const seconds = (ended - started) / 1000
   const busyAtEnd = machineBusy()
   const busyCores = (busyAtEnd - busy) / seconds
+  // /proc/stat counts in ticks of 10 ms: a tail shorter than a few of them says nothing.
   const tailBusyCores = ended - ingested > 50 ? (busyAtEnd - busyAtIngest) / ((ended - ingested) / 1000) : NaN
   const ownUsage = process.cpuUsage(own)
   const threadsAfter = d.threadCpu()
