@@ -6,15 +6,19 @@
 //     webhook receiver in this process; with no function (the baseline), with a trivial insert function,
 //     and with the function and batched delivery (100 events per POST). Events/s until the last one
 //     arrives, and the server's CPU time per 1,000 events (from /proc: it shows what the path costs even
-//     when other work on the machine steals wall-clock time).
+//     when other work on the machine steals wall-clock time). Each path runs a burst per round (ingested in
+//     the first third of the round, then drained by delivery alone) and a sustained round, whose load
+//     generator keeps at most BENCH_BACKLOG events undelivered, so that ingest and delivery share the
+//     machine for the whole round, as under a steady load.
 //   per thread: the same runs' CPU per event by thread (insertfn names its threads; the rest are V8's and
 //     libuv's helpers and isolated-vm's pool, where function runs may go), to see where a path's time goes.
 //   latency: a steady 1,000 events/s (a batch of 10 every 10 ms) for LATENCY_SECONDS; p50, p99 and max of
 //     the time from sending to arriving at the webhook, per path: after the warm-up round, and once more
 //     right after the throughput rounds, each with the CPU the kernel's kdamond threads took meanwhile.
+//   machine speed: JSON and loopback HTTP against the machine the targets were set on (machine-speed.ts).
 // Rounds interleave the paths; figures are medians over rounds. Env: BENCH_EVENTS, BENCH_SCALE_OUT_EVENTS,
 // BENCH_ROUNDS, BENCH_LATENCY_ROUNDS, BENCH_LATENCY_SECONDS, BENCH_MODES (embedded,1,2), BENCH_BATCHED,
-// BENCH_PROFILE (embedded server only).
+// BENCH_SUSTAINED, BENCH_BACKLOG, BENCH_PROFILE (embedded server only).
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -25,6 +29,7 @@ import { Pool } from 'undici'
 import { scaleOut } from '../src/testing/scale-out.js'
 import { apiClient, startServerProcess, startWorkerProcess, type ServerProcess } from '../src/testing/server-process.js'
 import { realisticEvents } from './events.js'
+import { jsonRate, postRate, REFERENCE_JSON_RATE, REFERENCE_POST_RATE } from './machine-speed.js'
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 30_000)
 // 9, not 5: on a shared machine one round's ratio to its baseline ranges from 0.7 to 1.1, and the share
@@ -33,12 +38,24 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9)
 const LATENCY_ROUNDS = Number(process.env.BENCH_LATENCY_ROUNDS ?? 3)
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10)
 const SCALE_OUT_EVENTS = Number(process.env.BENCH_SCALE_OUT_EVENTS ?? 10_000)
-// BENCH_BATCHED=0 leaves out the batched path: the function's share alone, in two thirds of the time.
+// BENCH_BATCHED=0 leaves out the batched path: the function's share alone, in less time.
 const BATCHED = process.env.BENCH_BATCHED !== '0'
+// Sustained rounds: the load generator keeps at most BACKLOG events sent and not yet delivered, so ingest
+// and delivery run side by side, as under a steady load the pipeline keeps up with, instead of a burst
+// that is ingested in the first third of the round and then drained by delivery alone; their rate is that
+// of the round's middle (throughput()). 5,000 is four delivery rounds of 300 in flight and the queue's
+// batches with room to spare (a backlog that starves delivery would measure the load generator).
+// BENCH_SUSTAINED=0 leaves them out.
+const SUSTAINED = process.env.BENCH_SUSTAINED !== '0'
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 5_000)
 const TOKEN = 'bench-owner-token'
 
 // The receiver: counts events, and for the latency run, when each messageId arrived.
 let received = 0
+/** Senders of a sustained round waiting for the backlog to shrink: woken when events arrive. */
+let roomWaiters: (() => void)[] = []
+/** When `received` first reached each count of a round (a sustained round's steady part is timed by them). */
+let marks: { count: number; at?: number }[] = []
 const sentAt = new Map<string, number>()
 const latencies: number[] = []
 const receiver = createServer((req, res) => {
@@ -49,6 +66,12 @@ const receiver = createServer((req, res) => {
     const body = JSON.parse(Buffer.concat(chunks).toString()) as { messageId: string } | { messageId: string }[]
     const events = Array.isArray(body) ? body : [body]
     received += events.length
+    for (const m of marks) if (m.at === undefined && received >= m.count) m.at = now
+    if (roomWaiters.length > 0) {
+      const waiting = roomWaiters
+      roomWaiters = []
+      for (const wake of waiting) wake()
+    }
     if (sentAt.size > 0) {
       for (const e of events) {
         const t = sentAt.get(e.messageId)
@@ -199,11 +222,12 @@ async function waitFor(count: number, timeoutMs = 300_000): Promise<void> {
  * that is slower there without being busier waits on round trips rather than on CPU.
  */
 type Throughput = { rate: number; cpuMsPer1k: number; threadUs: Record<string, number>; benchUs: number; busyCores: number; ingestShare: number; tailBusyCores: number }
-async function throughput(d: Deployment, writeKey: string, events: number): Promise<Throughput> {
+async function throughput(d: Deployment, writeKey: string, events: number, backlog = Infinity): Promise<Throughput> {
   // Encoded before the clock starts, as a client library encodes a batch once: the load generator's share
   // of the two cores is then the sending alone.
   const bodies = Array.from({ length: events / 100 }, () => Buffer.from(batchBody(writeKey, 100)))
   received = 0
+  marks = [{ count: events / 5 }, { count: (events * 4) / 5 }]
   const cpu = d.cpu()
   const threads = d.threadCpu()
   const own = process.cpuUsage()
@@ -211,7 +235,11 @@ async function throughput(d: Deployment, writeKey: string, events: number): Prom
   const started = performance.now()
   let next = 0
   await Promise.all(Array.from({ length: 8 }, async () => {
-    while (next < bodies.length) await post(d, bodies[next++]!)
+    while (next < bodies.length) {
+      // Each body is 100 events; a sender waits while sending it would take the backlog over its bound.
+      if ((next + 1) * 100 - received > backlog) await new Promise<void>((wake) => roomWaiters.push(wake))
+      else await post(d, bodies[next++]!)
+    }
   }))
   const ingested = performance.now()
   const busyAtIngest = machineBusy()
@@ -228,7 +256,12 @@ async function throughput(d: Deployment, writeKey: string, events: number): Prom
   // whole past off its group (isolated-vm's pool lets idle threads go), and one that started counts whole.
   const threadUs: Record<string, number> = {}
   for (const [id, { group, seconds }] of threadsAfter) threadUs[group] = (threadUs[group] ?? 0) + ((seconds - (threads.get(id)?.seconds ?? 0)) * 1e6) / events
-  return { rate: events / seconds, cpuMsPer1k: ((d.cpu() - cpu) * 1000) / (events / 1000), threadUs, benchUs: (ownUsage.user + ownUsage.system) / events, busyCores, ingestShare: (ingested - started) / (ended - started), tailBusyCores }
+  // A sustained round ramps up and drains at its ends: its rate is that of its middle, from a fifth to four
+  // fifths of its events delivered, which does not depend on how large the backlog is (as long as it
+  // keeps delivery busy). A burst's rate is the whole round's: how fast a backlog is taken in and cleared.
+  const [from, to] = marks
+  const rate = backlog === Infinity ? events / seconds : (to!.count - from!.count) / ((to!.at! - from!.at!) / 1000)
+  return { rate, cpuMsPer1k: ((d.cpu() - cpu) * 1000) / (events / 1000), threadUs, benchUs: (ownUsage.user + ownUsage.system) / events, busyCores, ingestShare: (ingested - started) / (ended - started), tailBusyCores }
 }
 
 type Latency = { p50: number; p99: number; max: number; kdamondMs: number }
@@ -258,6 +291,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 const BASELINE = 'no function (baseline)'
 const FUNCTION = 'trivial insert function'
+const sustained = (name: string) => `${name}, sustained`
 type Figures = { throughput: Record<string, Throughput[]>; latency: Record<string, Latency[]>; latencyAfter: Record<string, Latency[]> }
 
 /**
@@ -277,6 +311,10 @@ async function measure(d: Deployment, events: number, batched: boolean): Promise
     for (const [name, key] of round % 2 === 0 ? order : order.reverse()) {
       const r = await throughput(d, key, events)
       if (round > 0) (figures.throughput[name] ??= []).push(r)
+      if (SUSTAINED) {
+        const s = await throughput(d, key, events, BACKLOG)
+        if (round > 0) (figures.throughput[sustained(name)] ??= []).push(s)
+      }
     }
     // Latency at a steady rate after the warm-up round, and once more right after the throughput rounds:
     // on this project's machines a burst makes the kernel's memory reclaim busy for a while afterwards.
@@ -315,20 +353,26 @@ function reportThroughput(f: Figures, events: number): void {
   }
   console.log(`(insertfn CPU µs per event by thread, counted in clock ticks of 10 ms: ${(10_000 / events).toFixed(1)} µs per event at ${events.toLocaleString('en-US')} events a round.`)
   console.log("Threads a named thread started (for insertfn-deliv, isolated-vm's pool, where function runs go) are counted apart.)")
-  // Each round's function run against the same round's baseline, which ran next to it: the machine's speed
-  // drifts between rounds by more than the function costs.
-  const base = f.throughput[BASELINE]!
-  const ratios = f.throughput[FUNCTION]!.map((r, i) => r.rate / base[i]!.rate)
+  shareOf('', f.throughput[FUNCTION]!, f.throughput[BASELINE]!)
+  const steady = f.throughput[sustained(FUNCTION)]
+  if (steady !== undefined) shareOf(`In sustained rounds (at most ${fmt(BACKLOG)} events sent and not yet delivered), `, steady, f.throughput[sustained(BASELINE)]!)
+  console.log('')
+}
+
+/** The function's share of the baseline's throughput: each round's function run against the same round's baseline. */
+function shareOf(lead: string, withFunction: Throughput[], base: Throughput[]): void {
+  // Each round's pair ran next to each other: the machine's speed drifts between rounds by more than the
+  // function costs.
+  const ratios = withFunction.map((r, i) => r.rate / base[i]!.rate)
   const ratio = median(ratios)
   console.log('')
   // The quartiles say how far one run's median can be trusted: rounds on a shared machine scatter widely.
   const sorted = [...ratios].sort((a, b) => a - b)
   const quartile = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
-  console.log(`The function costs ${((1 - ratio) * 100).toFixed(1)}% of the baseline's throughput (median ratio ${ratio.toFixed(2)}, quartiles ${quartile(0.25).toFixed(2)} to ${quartile(0.75).toFixed(2)}; per round ${ratios.map((r) => r.toFixed(2)).join(', ')}).`)
+  console.log(`${lead}${lead ? 't' : 'T'}he function costs ${((1 - ratio) * 100).toFixed(1)}% of the baseline's throughput (median ratio ${ratio.toFixed(2)}, quartiles ${quartile(0.25).toFixed(2)} to ${quartile(0.75).toFixed(2)}; per round ${ratios.map((r) => r.toFixed(2)).join(', ')}).`)
   // CPU ms per 1,000 events is µs per event.
-  const extraUs = median(f.throughput[FUNCTION]!.map((r, i) => r.cpuMsPer1k - base[i]!.cpuMsPer1k))
+  const extraUs = median(withFunction.map((r, i) => r.cpuMsPer1k - base[i]!.cpuMsPer1k))
   console.log(`What the function adds to insertfn's CPU: ${extraUs.toFixed(1)} µs per event (median over rounds of its path's CPU less the baseline's).`)
-  console.log('')
 }
 
 function report(d: string, f: Figures, events: number): void {
@@ -355,30 +399,12 @@ function reportLatency(runs: Record<string, Latency[]>): void {
   console.log('')
 }
 
-/**
- * The machine's speed on the work that dominates the path, JSON.parse + JSON.stringify of the same events
- * on one core (median of 5 half-second runs): design.md section 5 measured 214,000 events/s on the
- * machine issue 4's targets were set on. Machines here differ by twice that and drift within minutes.
- */
-function jsonRate(): number {
-  const texts = template.map((e) => JSON.stringify(e))
-  const rates: number[] = []
-  for (let run = 0; run < 5; run++) {
-    const started = performance.now()
-    let n = 0
-    while (performance.now() - started < 500) {
-      for (const t of texts) JSON.stringify(JSON.parse(t))
-      n += texts.length
-    }
-    rates.push(n / ((performance.now() - started) / 1000))
-  }
-  return median(rates)
-}
-const REFERENCE_JSON_RATE = 214_000
+const texts = template.map((e) => JSON.stringify(e))
 
 console.log('insertfn end to end, as `insertfn start` (and `insertfn worker`) run it: /v1/batch requests of 100 events on 8 connections, to a webhook receiver in the benchmark process')
 console.log('')
-const speedBefore = jsonRate()
+const speedBefore = jsonRate(texts)
+const postBefore = await postRate(texts)
 const MODES = (process.env.BENCH_MODES ?? 'embedded,1,2').split(',')
 for (const mode of MODES) {
   const d = await deploy(mode === 'embedded' ? 'embedded' : Number(mode))
@@ -390,8 +416,14 @@ for (const mode of MODES) {
   }
 }
 receiver.close()
-const speedAfter = jsonRate()
+const speedAfter = jsonRate(texts)
+const postAfter = await postRate(texts)
 const speed = (speedBefore + speedAfter) / 2 / REFERENCE_JSON_RATE
+const postSpeed = (postBefore + postAfter) / 2 / REFERENCE_POST_RATE
 console.log(`Machine speed: JSON.parse + JSON.stringify of these events, one core: ${fmt(speedBefore)} events/s before the runs, ${fmt(speedAfter)} after;`)
 console.log(`design.md section 5 measured ${fmt(REFERENCE_JSON_RATE)} on the machine issue 4's targets were set on, so this machine ran at ${speed.toFixed(2)} times its speed`)
 console.log(`(the 40,000 events/s batched target corresponds to about ${fmt(40_000 * speed)} here, and 10,000 per event to ${fmt(10_000 * speed)}).`)
+console.log(`HTTP: undici POSTs of one event over loopback to a bare server: ${fmt(postBefore)} requests/s before the runs, ${fmt(postAfter)} after; ${fmt(REFERENCE_POST_RATE)} there, so ${postSpeed.toFixed(2)} times.`)
+// A function adds JSON work to a path of requests: where requests are cheap against JSON, the same function
+// costs a larger share of the baseline than it would on the reference machine, and the other way round.
+console.log(`Requests against JSON: ${(postSpeed / speed).toFixed(2)} times the reference machine's balance (above 1, a function's share reads higher here than it would there).`)
