@@ -353,14 +353,14 @@ function reportThroughput(f: Figures, events: number): void {
   }
   console.log(`(insertfn CPU µs per event by thread, counted in clock ticks of 10 ms: ${(10_000 / events).toFixed(1)} µs per event at ${events.toLocaleString('en-US')} events a round.`)
   console.log("Threads a named thread started (for insertfn-deliv, isolated-vm's pool, where function runs go) are counted apart.)")
-  shareOf('', f.throughput[FUNCTION]!, f.throughput[BASELINE]!)
+  shareOf('The function costs', f.throughput[FUNCTION]!, f.throughput[BASELINE]!)
   const steady = f.throughput[sustained(FUNCTION)]
-  if (steady !== undefined) shareOf(`In sustained rounds (at most ${fmt(BACKLOG)} events sent and not yet delivered), `, steady, f.throughput[sustained(BASELINE)]!)
+  if (steady !== undefined) shareOf(`In sustained rounds (at most ${fmt(BACKLOG)} events sent and not yet delivered), the function costs`, steady, f.throughput[sustained(BASELINE)]!)
   console.log('')
 }
 
 /** The function's share of the baseline's throughput: each round's function run against the same round's baseline. */
-function shareOf(lead: string, withFunction: Throughput[], base: Throughput[]): void {
+function shareOf(says: string, withFunction: Throughput[], base: Throughput[]): void {
   // Each round's pair ran next to each other: the machine's speed drifts between rounds by more than the
   // function costs.
   const ratios = withFunction.map((r, i) => r.rate / base[i]!.rate)
@@ -369,7 +369,7 @@ function shareOf(lead: string, withFunction: Throughput[], base: Throughput[]): 
   // The quartiles say how far one run's median can be trusted: rounds on a shared machine scatter widely.
   const sorted = [...ratios].sort((a, b) => a - b)
   const quartile = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
-  console.log(`${lead}${lead ? 't' : 'T'}he function costs ${((1 - ratio) * 100).toFixed(1)}% of the baseline's throughput (median ratio ${ratio.toFixed(2)}, quartiles ${quartile(0.25).toFixed(2)} to ${quartile(0.75).toFixed(2)}; per round ${ratios.map((r) => r.toFixed(2)).join(', ')}).`)
+  console.log(`${says} ${((1 - ratio) * 100).toFixed(1)}% of the baseline's throughput (median ratio ${ratio.toFixed(2)}, quartiles ${quartile(0.25).toFixed(2)} to ${quartile(0.75).toFixed(2)}; per round ${ratios.map((r) => r.toFixed(2)).join(', ')}).`)
   // CPU ms per 1,000 events is µs per event.
   const extraUs = median(withFunction.map((r, i) => r.cpuMsPer1k - base[i]!.cpuMsPer1k))
   console.log(`What the function adds to insertfn's CPU: ${extraUs.toFixed(1)} µs per event (median over rounds of its path's CPU less the baseline's).`)
