@@ -46,7 +46,9 @@ server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address()
 export async function postRate(texts: readonly string[]): Promise<number> {
   const child = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] })
   try {
-    const [chunk] = (await once(child.stdout, 'data')) as [Buffer]
+    const exited = once(child, 'exit').then(([code]) => Promise.reject(new Error(`the calibration server exited (code ${String(code)}) before it listened`)))
+    const [chunk] = (await Promise.race([once(child.stdout, 'data'), exited])) as [Buffer]
+    exited.catch(() => {})
     const pool = new Pool(`http://127.0.0.1:${chunk.toString().trim()}`, { connections: 64 })
     const run = async (ms: number) => {
       const started = performance.now()
