@@ -48,6 +48,8 @@ const BATCHED = process.env.BENCH_BATCHED !== '0'
 // BENCH_SUSTAINED=0 leaves them out.
 const SUSTAINED = process.env.BENCH_SUSTAINED !== '0'
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 5_000)
+// Under one request's 100 events no request could ever go, and the round would wait forever.
+if (!(BACKLOG >= 100)) throw new Error(`BENCH_BACKLOG must be a number of events of at least 100 (one request's worth), not ${process.env.BENCH_BACKLOG}`)
 const TOKEN = 'bench-owner-token'
 
 // The receiver: counts events, and for the latency run, when each messageId arrived.
