@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { tallyOf } from '../pipeline/delivery-records.js'
 import { openDelivery, type DeliveryConfig, type DeliveryService } from '../pipeline/delivery-service.js'
+import { DEFAULT_LEASE_MS } from '../pipeline/worker.js'
 import { startDeliveryThread, type DeliveryThread } from '../pipeline/delivery-thread.js'
 import { notifyingQueue } from '../queue/notifying-queue.js'
 import { parseQueueUrl, queueFromUrl } from '../queue/queue-from-url.js'
@@ -103,7 +104,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
       })
       queue = queueThread.client()
     } else {
-      queue = await queueFromUrl(queueUrl, { ackWaitMs: options.leaseMs ?? 60_000 })
+      queue = await queueFromUrl(queueUrl, { ackWaitMs: options.leaseMs ?? DEFAULT_LEASE_MS })
     }
   } catch (err) {
     await runtime.close()
@@ -159,7 +160,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Embedded> 
           const service = await openDelivery(config, {
             onReport: (r) => metrics.delivery(tallyOf(r)),
             onError: (err) => onError(err instanceof Error ? err.message : String(err)),
-          }, { ...(queueThread === undefined ? {} : { queue: queueThread.client({ leaseWaitMs: DELIVERY_LEASE_WAIT_MS }) }), ...(fetch === undefined ? {} : { fetch }) })
+          }, { ...(queueThread === undefined ? {} : { queue: queueThread.client({ leaseWaitMs: DELIVERY_LEASE_WAIT_MS, keepLeasesAliveMs: options.leaseMs ?? DEFAULT_LEASE_MS }) }), ...(fetch === undefined ? {} : { fetch }) })
           service.worker.start()
           running.push(service)
         }

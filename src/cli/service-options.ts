@@ -41,9 +41,9 @@ export const SERVICE_HELP = `  --data-dir <dir>         INSERTFN_DATA_DIR    ./d
   --memory <mb>            INSERTFN_MEMORY_MB   128    memory limit per function isolate
   --allow-private-network  INSERTFN_ALLOW_PRIVATE_NETWORK=1   let functions reach private addresses
   --lease <ms>             INSERTFN_LEASE_MS    60000  how long a leased job stays hidden: after a crash,
-                                                       its jobs run again once their lease ends (on
-                                                       JetStream a live worker keeps its jobs while it
-                                                       works on them)
+                                                       its jobs run again once their lease ends (a
+                                                       live worker keeps its jobs while it works on
+                                                       them)
   --record-retention <h>   INSERTFN_RECORD_RETENTION_HOURS  168  how long delivery records keep recent
                                                  events' details (the event, error, logs, requests)
   --records-per-status <n> INSERTFN_RECORDS_PER_STATUS  1000  details kept per destination and outcome

@@ -13,7 +13,7 @@ import { FilterStore } from '../store/filter-store.js'
 import { FunctionStore } from '../store/function-store.js'
 import { SecretBox } from '../store/secret-box.js'
 import { recordTo } from './delivery-records.js'
-import { Worker, type OutcomeReport, type WorkerOptions } from './worker.js'
+import { DEFAULT_LEASE_MS, Worker, type OutcomeReport, type WorkerOptions } from './worker.js'
 
 /** Plain data only: it crosses into a worker thread. */
 export interface DeliveryConfig {
@@ -96,7 +96,7 @@ export async function openDelivery(config: DeliveryConfig, hooks: DeliveryHooks 
   const runtime = createRuntime({ ...config.runtime, ...(extras.fetch === undefined ? {} : { fetch: extras.fetch }) })
   // A worker's empty lease waits on the queue server for a job (JetStream), rather than sleeping between
   // polls: the first event after a quiet spell is delivered at once, not at the end of the sleep.
-  const queue = extras.queue ?? await queueFromUrl(config.queue!, { ackWaitMs: config.worker?.leaseMs ?? 60_000, leaseWaitMs: LEASE_WAIT_MS })
+  const queue = extras.queue ?? await queueFromUrl(config.queue!, { ackWaitMs: config.worker?.leaseMs ?? DEFAULT_LEASE_MS, leaseWaitMs: LEASE_WAIT_MS })
   const dedupe = { window: config.worker?.dedupeWindowMs ?? 24 * 3600_000, entries: config.worker?.dedupeEntries ?? 500_000 }
   const deliveries = new DeliveryLog(store.db, {
     ...config.records,

@@ -6,6 +6,7 @@ import { DELIVERY_LEASE_WAIT_MS } from '../queue/queue-thread.js'
 import { nameThisThread, THREAD_NAMES } from '../thread-name.js'
 import { Tallies } from './delivery-records.js'
 import { openDelivery } from './delivery-service.js'
+import { DEFAULT_LEASE_MS } from './worker.js'
 import type { ThreadData, ThreadMessage } from './delivery-thread.js'
 
 nameThisThread(THREAD_NAMES.delivery)
@@ -20,7 +21,7 @@ function sendTallies(): void {
 }
 
 const { config, queuePort } = workerData as ThreadData
-const queue = queuePort === undefined ? undefined : new PortQueue(queuePort, { leaseWaitMs: DELIVERY_LEASE_WAIT_MS })
+const queue = queuePort === undefined ? undefined : new PortQueue(queuePort, { leaseWaitMs: DELIVERY_LEASE_WAIT_MS, keepLeasesAliveMs: config.worker?.leaseMs ?? DEFAULT_LEASE_MS })
 const service = await openDelivery(config, {
   onReport: (r) => tallies.add(r),
   onError: (err) => send({ type: 'error', message: err instanceof Error ? err.message : String(err) }),

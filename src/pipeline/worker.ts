@@ -146,7 +146,9 @@ export interface WorkerDeps {
   options?: Partial<WorkerOptions>
 }
 
-const DEFAULTS: WorkerOptions = { batchSize: 100, concurrentRounds: 2, leaseMs: 60_000, holdMs: 15 * 60_000, retryWindowMs: 4 * 3600_000, idleMs: 50, dedupeWindowMs: 24 * 3600_000, dedupeEntries: 500_000, configTtlMs: 1000 }
+/** How long a leased job stays hidden when its worker dies with it, ms: the worker's `--lease`. */
+export const DEFAULT_LEASE_MS = 60_000
+const DEFAULTS: WorkerOptions = { batchSize: 100, concurrentRounds: 2, leaseMs: DEFAULT_LEASE_MS, holdMs: 15 * 60_000, retryWindowMs: 4 * 3600_000, idleMs: 50, dedupeWindowMs: 24 * 3600_000, dedupeEntries: 500_000, configTtlMs: 1000 }
 
 export class Worker {
   readonly #deps: WorkerDeps

@@ -11,7 +11,7 @@ import { LeaseLostError, type JobQueue } from './queue.js'
 import { SqliteQueue } from './sqlite-queue.js'
 
 /** A queue used through a port, as the delivery thread uses the server thread's queue. */
-function across(owner: JobQueue, options?: { settleGatherMs?: number; leaseWaitMs?: number }, onMessage?: (m: { op: string; list?: SettlementsWire }) => void): PortQueue {
+function across(owner: JobQueue, options?: { settleGatherMs?: number; leaseWaitMs?: number; keepLeasesAliveMs?: number }, onMessage?: (m: { op: string; list?: SettlementsWire }) => void): PortQueue {
   const channel = new MessageChannel()
   serveQueue(owner, channel.port1)
   if (onMessage !== undefined) channel.port1.on('message', onMessage)
@@ -179,6 +179,75 @@ describe('a lease that waits for jobs (leaseWaitMs)', () => {
       assert.deepEqual((await waiting).map((j) => j.payload), ['{"n":0}'], 'the replayed job, not swallowed by the closed port')
     } finally {
       await Promise.all([delivery.close(), ingest.close()])
+      await owner.close()
+    }
+  })
+})
+
+describe('leases kept alive while the thread that holds them lives (keepLeasesAliveMs)', () => {
+  const LEASE_MS = 400
+  const open = () => SqliteQueue.open({ file: join(mkdtempSync(join(tmpdir(), 'insertfn-port-queue-')), 'queue.db') })
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+  it("keeps a live thread's jobs past the queue's lease, and lets a dead thread's go one lease after its port closes", async () => {
+    const owner = open()
+    const ingest = across(owner)
+    const other = across(owner)
+    const channel = new MessageChannel()
+    serveQueue(owner, channel.port1)
+    const delivery = new PortQueue(channel.port2, { keepLeasesAliveMs: LEASE_MS })
+    try {
+      assert.equal(delivery.keepsLeasesAlive, true)
+      // A pack of three jobs, and two packs of one.
+      await ingest.enqueue([0, 1, 2].map((n) => ({ destinationId: 'd', payload: `{"n":${n}}` })))
+      await ingest.enqueue([{ destinationId: 'd', payload: '{"n":3}' }])
+      await ingest.enqueue([{ destinationId: 'd', payload: '{"n":4}' }])
+      const jobs = await delivery.lease(10, 60_000)
+      assert.equal(jobs.length, 5)
+      await sleep(3 * LEASE_MS)
+      assert.deepEqual(await other.lease(10, LEASE_MS), [], "three of the queue's leases later, the jobs are still the live thread's")
+      const settled = await Promise.allSettled(jobs.slice(0, 4).map((j) => delivery.ack(j)))
+      assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled'], 'its leases held: every ack is taken')
+      // The thread dies holding the last job.
+      channel.port2.close()
+      await sleep(2 * LEASE_MS)
+      assert.deepEqual((await other.lease(10, 60_000)).map((j) => j.payload), ['{"n":4}'], 'the job it held comes back, and only that one')
+    } finally {
+      channel.port2.close()
+      await Promise.all([ingest.close(), other.close()])
+      await owner.close()
+    }
+  })
+
+  it('renews a lease only for as long as it was asked for', async () => {
+    const owner = open()
+    const ingest = across(owner)
+    const other = across(owner)
+    const delivery = across(owner, { keepLeasesAliveMs: LEASE_MS })
+    try {
+      await ingest.enqueue([{ destinationId: 'd', payload: '{"n":0}' }])
+      assert.equal((await delivery.lease(1, 2 * LEASE_MS)).length, 1)
+      await sleep(4 * LEASE_MS)
+      assert.deepEqual((await other.lease(1, 60_000)).map((j) => j.payload), ['{"n":0}'], 'its hold of two leases ended, and then the lease')
+    } finally {
+      await Promise.all([ingest.close(), other.close(), delivery.close()])
+      await owner.close()
+    }
+  })
+
+  it('a queue that keeps no leases alive leases for what is asked, as before', async () => {
+    const owner = open()
+    const ingest = across(owner)
+    const other = across(owner)
+    const delivery = across(owner)
+    try {
+      assert.equal(delivery.keepsLeasesAlive, false)
+      await ingest.enqueue([{ destinationId: 'd', payload: '{"n":0}' }])
+      assert.equal((await delivery.lease(1, LEASE_MS)).length, 1)
+      await sleep(2 * LEASE_MS)
+      assert.equal((await other.lease(1, 60_000)).length, 1, 'the lease ended and nobody renewed it')
+    } finally {
+      await Promise.all([ingest.close(), other.close(), delivery.close()])
       await owner.close()
     }
   })

@@ -5,11 +5,11 @@
 import type { MessagePort } from 'node:worker_threads'
 import { readLeased, readNewJobs, readSettlements, writeLeased, writeNewJobs, writeSettlements, type LeasedWire, type NewJobsWire, type SettlementsWire } from './port-wire.js'
 import { WaitingLeases } from './waiting-leases.js'
-import { LeaseLostError, settleAll, type BulkSettling, type JobLease, type JobQueue, type LeasedJob, type NewJob, type QueueSettlement, type ReplayFilter } from './queue.js'
+import { LeaseLostError, settleAll, type BulkSettling, type JobLease, type JobQueue, type LeaseExtending, type LeasedJob, type NewJob, type QueueSettlement, type ReplayFilter } from './queue.js'
 
 type Request =
   | { id: number; op: 'enqueue'; jobs: NewJobsWire }
-  | { id: number; op: 'lease'; max: number; leaseMs: number; waitMs?: number }
+  | { id: number; op: 'lease'; max: number; leaseMs: number; waitMs?: number; holdMs?: number }
   | { id: number; op: 'settle'; list: SettlementsWire }
   | { id: number; op: 'depth' }
   | { id: number; op: 'replay'; destinationId: string; filter?: ReplayFilter }
@@ -27,6 +27,63 @@ function errorFrom(f: Failure): Error {
   return f.name === 'LeaseLostError' ? new LeaseLostError(f.jobId ?? '?') : Object.assign(new Error(f.message), { name: f.name })
 }
 
+/**
+ * The leases one port's thread holds for longer than the queue's own lease (PortQueue's keepLeasesAliveMs):
+ * renewed a lease at a time, every third of it, until they are settled, their hold ends or the port closes.
+ * So a live delivery thread keeps the jobs of a round that outlasts the lease (a destination that times
+ * out, behind a backlog), where another thread would otherwise lease them again and deliver them twice;
+ * and a thread that died lets them go one lease later, as a process killed with them does.
+ */
+class LeaseKeeper {
+  readonly #held = new Map<string, { job: JobLease; holdUntil: number }>()
+  #timer: NodeJS.Timeout | undefined
+
+  constructor(
+    readonly queue: LeaseExtending,
+    readonly leaseMs: number,
+  ) {}
+
+  hold(jobs: readonly LeasedJob[], holdMs: number): void {
+    const holdUntil = Date.now() + holdMs
+    for (const job of jobs) this.#held.set(job.id, { job: { id: job.id, leaseToken: job.leaseToken }, holdUntil })
+    if (this.#timer === undefined && this.#held.size > 0) {
+      this.#timer = setInterval(() => this.#renew(), Math.max(1, Math.floor(this.leaseMs / 3)))
+      this.#timer.unref()
+    }
+  }
+
+  settled(jobs: readonly QueueSettlement[]): void {
+    for (const s of jobs) if (this.#held.get(s.job.id)?.job.leaseToken === s.job.leaseToken) this.#held.delete(s.job.id)
+  }
+
+  #renew(): void {
+    const now = Date.now()
+    const renewing: JobLease[] = []
+    for (const [id, { job, holdUntil }] of this.#held) {
+      if (holdUntil <= now) this.#held.delete(id)
+      else renewing.push(job)
+    }
+    if (renewing.length > 0) {
+      try {
+        for (const lost of this.queue.extendLeases(renewing, now + this.leaseMs)) this.#held.delete(lost.id)
+      } catch {
+        // The file is busy or gone: the leases run out as they would after a crash, and the jobs come back.
+      }
+    }
+    if (this.#held.size === 0) this.stop()
+  }
+
+  stop(): void {
+    clearInterval(this.#timer)
+    this.#timer = undefined
+    this.#held.clear()
+  }
+}
+
+function extendsLeases(queue: JobQueue): queue is JobQueue & LeaseExtending {
+  return typeof (queue as Partial<LeaseExtending>).extendLeases === 'function'
+}
+
 /** Leases waiting for jobs, per queue: one queue is served on several ports, and any of them may enqueue. */
 const waitingLeases = new WeakMap<JobQueue, WaitingLeases>()
 
@@ -38,11 +95,21 @@ export function serveQueue(queue: JobQueue & Partial<BulkSettling>, port: Messag
   const answer = (id: number, value: unknown) => port.postMessage({ id, ok: true, value } satisfies Answer)
   const fail = (id: number, err: Error) => port.postMessage({ id, ok: false, ...failure(err) } satisfies Answer)
   const mine = new WeakSet<object>()
-  port.on('close', () => leases.drop((lease) => mine.has(lease)))
+  let keeper: LeaseKeeper | undefined
+  port.on('close', () => {
+    leases.drop((lease) => mine.has(lease))
+    keeper?.stop()
+  })
+  /** Jobs leased for longer than the queue's lease: kept alive while this port is open. */
+  const leased = (jobs: LeasedJob[], leaseMs: number, holdMs: number | undefined): LeasedJob[] => {
+    if (holdMs !== undefined && holdMs > leaseMs && jobs.length > 0 && extendsLeases(queue)) (keeper ??= new LeaseKeeper(queue, leaseMs)).hold(jobs, holdMs)
+    return jobs
+  }
   port.on('message', (req: Request) => {
     if (req.op === 'settle') {
       // A round's settlements in one message, and their outcomes in one answer: only the ones that failed.
       const list = readSettlements(req.list)
+      keeper?.settled(list)
       void settleAll(queue, list).then((results) => {
         const value: SettleAnswer = []
         results.forEach((err, i) => (err === undefined ? undefined : value.push([i, failure(err, list[i]!.job)])))
@@ -51,10 +118,10 @@ export function serveQueue(queue: JobQueue & Partial<BulkSettling>, port: Messag
       return
     }
     if (req.op === 'lease') {
-      const { id, max, leaseMs, waitMs = 0 } = req
+      const { id, max, leaseMs, waitMs = 0, holdMs } = req
       queue.lease(max, leaseMs).then((jobs) => {
-        if (jobs.length > 0 || !(waitMs > 0)) return answer(id, writeLeased(jobs))
-        const lease = { max, leaseMs, until: performance.now() + waitMs, answer: (later: LeasedJob[]) => answer(id, writeLeased(later)), fail: (err: Error) => fail(id, err) }
+        if (jobs.length > 0 || !(waitMs > 0)) return answer(id, writeLeased(leased(jobs, leaseMs, holdMs)))
+        const lease = { max, leaseMs, until: performance.now() + waitMs, answer: (later: LeasedJob[]) => answer(id, writeLeased(leased(later, leaseMs, holdMs))), fail: (err: Error) => fail(id, err) }
         mine.add(lease)
         leases.wait(lease)
       }, (err: Error) => fail(id, err))
@@ -87,15 +154,23 @@ export class PortQueue implements JobQueue {
 
   readonly #gatherMs: number
   readonly leaseWaitMs: number
+  /** The queue's own lease when the serving thread keeps this thread's longer leases alive (see the constructor). */
+  readonly #keepAliveMs: number | undefined
+  readonly keepsLeasesAlive: boolean
 
   /**
    * `leaseWaitMs`: how long a lease that finds no job waits in the queue's thread for one (0: it answers
    * at once). A worker whose leases wait does not sleep between them.
+   * `keepLeasesAliveMs`: the queue's lease, ms, for a lease asked for longer (JobQueue.keepsLeasesAlive):
+   * the jobs are leased for this long, and the serving thread renews the lease while this port is open,
+   * for as long as was asked. A thread that dies with the jobs lets them go this long after.
    */
-  constructor(port: MessagePort, options: { settleGatherMs?: number; leaseWaitMs?: number } = {}) {
+  constructor(port: MessagePort, options: { settleGatherMs?: number; leaseWaitMs?: number; keepLeasesAliveMs?: number } = {}) {
     this.#port = port
     this.#gatherMs = options.settleGatherMs ?? SETTLE_GATHER_MS
     this.leaseWaitMs = options.leaseWaitMs ?? 0
+    this.#keepAliveMs = options.keepLeasesAliveMs
+    this.keepsLeasesAlive = options.keepLeasesAliveMs !== undefined
     port.on('message', (a: Answer) => {
       const waiter = this.#pending.get(a.id)
       if (waiter === undefined) return
@@ -170,7 +245,8 @@ export class PortQueue implements JobQueue {
 
   enqueue(jobs: NewJob[]): Promise<void> { return this.#call({ op: 'enqueue', jobs: writeNewJobs(jobs) }) }
   lease(max: number, leaseMs: number): Promise<LeasedJob[]> {
-    return this.#call<LeasedWire>({ op: 'lease', max, leaseMs, ...(this.leaseWaitMs > 0 ? { waitMs: this.leaseWaitMs } : {}) }).then(readLeased)
+    const held = this.#keepAliveMs !== undefined && leaseMs > this.#keepAliveMs ? { leaseMs: this.#keepAliveMs, holdMs: leaseMs } : { leaseMs }
+    return this.#call<LeasedWire>({ op: 'lease', max, ...held, ...(this.leaseWaitMs > 0 ? { waitMs: this.leaseWaitMs } : {}) }).then(readLeased)
   }
   // Only what names the lease crosses: the event's text would be copied for nothing.
   ack(job: JobLease): Promise<void> { return this.#settle({ op: 'ack', job: { id: job.id, leaseToken: job.leaseToken } }) }

@@ -16,7 +16,7 @@ export type QueueThreadMessage = { type: 'ready' } | { type: 'failed'; message: 
 
 export interface QueueThread {
   /** A client of the queue for the calling thread (for delivery: with `leaseWaitMs`, DELIVERY_LEASE_WAIT_MS). */
-  client(options?: { leaseWaitMs?: number }): PortQueue
+  client(options?: { leaseWaitMs?: number; keepLeasesAliveMs?: number }): PortQueue
   /** A port for another thread, which makes its own PortQueue with it. */
   port(): MessagePort
   /** Closes the queue's file once its clients are done, and ends the thread. */

@@ -46,10 +46,11 @@ export interface JobQueue {
    */
   readonly leaseWaitMs?: number
   /**
-   * True when a lease longer than the queue's own lease time (JetStream: its consumer's ack wait) is kept
-   * alive only while this process runs: a worker may then lease for as long as a round could take, and a
-   * crashed worker's jobs still come back after the short lease time. Absent: a lease hides its jobs for
-   * exactly leaseMs, crashed or not (the SQLite queue).
+   * True when a lease longer than the queue's own lease time (JetStream: its consumer's ack wait; the
+   * embedded queue through a port: PortQueue's keepLeasesAliveMs) is kept alive only while the holder
+   * runs: a worker may then lease for as long as a round could take, and a crashed worker's jobs still come
+   * back after the short lease time. Absent: a lease hides its jobs for exactly leaseMs, crashed or not
+   * (SqliteQueue used directly).
    */
   readonly keepsLeasesAlive?: boolean
   /** Done: the job is removed. */
@@ -106,6 +107,15 @@ export type QueueSettlement =
 export interface BulkSettling {
   settleAll(list: readonly QueueSettlement[]): (Error | undefined)[]
   settleMany(list: readonly QueueSettlement[]): Promise<(Error | undefined)[]>
+}
+
+/**
+ * A queue whose leases can be made longer while they are held (the SQLite queue): what lets the thread
+ * that serves it keep a live delivery thread's leases (port-queue.ts, LeaseKeeper).
+ */
+export interface LeaseExtending {
+  /** Moves the end of these jobs' leases to `until` (ms since the epoch); answers the jobs whose lease was lost. */
+  extendLeases(jobs: readonly JobLease[], until: number): JobLease[]
 }
 
 /**

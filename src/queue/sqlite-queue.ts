@@ -14,7 +14,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { WAL_SIZE_LIMIT } from '../store/checkpointer.js'
-import { checkJob, LeaseLostError, messageIdOf, type JobLease, type JobQueue, type LeasedJob, type NewJob, type QueueSettlement, type ReplayFilter } from './queue.js'
+import { checkJob, LeaseLostError, messageIdOf, type JobLease, type JobQueue, type LeaseExtending, type LeasedJob, type NewJob, type QueueSettlement, type ReplayFilter } from './queue.js'
 
 export interface SqliteQueueOptions {
   file: string
@@ -88,7 +88,7 @@ function placeOf(id: string): { packId: number; index: number } {
   return dot < 0 ? { packId: Number(id), index: 0 } : { packId: Number(id.slice(0, dot)), index: Number(id.slice(dot + 1)) }
 }
 
-export class SqliteQueue implements JobQueue {
+export class SqliteQueue implements JobQueue, LeaseExtending {
   readonly #db: SQLite.Database
   readonly #now: () => number
   readonly #statements: ReturnType<typeof prepare>
@@ -244,6 +244,23 @@ export class SqliteQueue implements JobQueue {
     return this.#deletePack(packId, token)
   }
 
+  extendLeases(jobs: readonly JobLease[], until: number): JobLease[] {
+    const tokens = new Map<number, string>()
+    for (const job of jobs) tokens.set(placeOf(job.id).packId, job.leaseToken)
+    const lost = new Set<number>()
+    this.#inTransaction(() => {
+      for (const [packId, token] of tokens) {
+        if (this.#statements.extendPack.run(until, packId, token).changes === 0) {
+          lost.add(packId)
+          continue
+        }
+        const held = this.#held.get(packId)
+        if (held !== undefined && held.token === token) held.until = until
+      }
+    })
+    return lost.size === 0 ? [] : jobs.filter((job) => lost.has(placeOf(job.id).packId))
+  }
+
   #deletePack(packId: number, token: string): boolean {
     if (this.#statements.deletePack.run(packId, token).changes === 0) return false
     this.#statements.deletePayload.run(packId)
@@ -314,6 +331,7 @@ function prepare(db: SQLite.Database) {
     packById: db.prepare('SELECT id, destination_id, n, attempts, enqueued_at, visible_at FROM packs WHERE id = ?'),
     setPack: db.prepare('UPDATE packs SET n = ? WHERE id = ?'),
     tokenOf: db.prepare('SELECT lease_token FROM packs WHERE id = ? AND state = 0'),
+    extendPack: db.prepare('UPDATE packs SET visible_at = ? WHERE id = ? AND lease_token = ? AND state = 0'),
     deletePack: db.prepare('DELETE FROM packs WHERE id = ? AND lease_token = ? AND state = 0'),
     deletePayload: db.prepare('DELETE FROM pack_payloads WHERE pack_id = ?'),
     retrySingle: db.prepare('UPDATE packs SET visible_at = ?, lease_token = NULL, last_error = ? WHERE id = ? AND lease_token = ? AND state = 0'),
