@@ -65,7 +65,7 @@ class LeaseKeeper {
     }
     if (renewing.length > 0) {
       try {
-        for (const lost of this.queue.extendLeases(renewing, now + this.leaseMs)) this.#held.delete(lost.id)
+        for (const lost of this.queue.extendLeases(renewing, this.leaseMs)) this.#held.delete(lost.id)
       } catch {
         // The file is busy or gone: the leases run out as they would after a crash, and the jobs come back.
       }

@@ -114,8 +114,8 @@ export interface BulkSettling {
  * that serves it keep a live delivery thread's leases (port-queue.ts, LeaseKeeper).
  */
 export interface LeaseExtending {
-  /** Moves the end of these jobs' leases to `until` (ms since the epoch); answers the jobs whose lease was lost. */
-  extendLeases(jobs: readonly JobLease[], until: number): JobLease[]
+  /** Makes these jobs' leases end `leaseMs` from now (the queue's clock); answers the jobs whose lease was lost. */
+  extendLeases(jobs: readonly JobLease[], leaseMs: number): JobLease[]
 }
 
 /**

@@ -244,7 +244,8 @@ export class SqliteQueue implements JobQueue, LeaseExtending {
     return this.#deletePack(packId, token)
   }
 
-  extendLeases(jobs: readonly JobLease[], until: number): JobLease[] {
+  extendLeases(jobs: readonly JobLease[], leaseMs: number): JobLease[] {
+    const until = this.#now() + leaseMs
     const tokens = new Map<number, string>()
     for (const job of jobs) tokens.set(placeOf(job.id).packId, job.leaseToken)
     const lost = new Set<number>()
