@@ -5,6 +5,19 @@ import { UsageError } from './usage-error.js'
 
 const options = (values: Record<string, string>, env: Record<string, string> = {}) => serviceOptions(values, env, 'see --help', (p) => p)
 
+describe('service options: the lease', () => {
+  it('is 60 s unless given, from the flag, else from the environment', () => {
+    assert.equal(options({}).leaseMs, 60_000)
+    assert.equal(options({ lease: '5000' }, { INSERTFN_LEASE_MS: '9000' }).leaseMs, 5000)
+    assert.equal(options({}, { INSERTFN_LEASE_MS: '9000' }).leaseMs, 9000)
+  })
+
+  it('refuses a lease under a second, saying why', () => {
+    assert.throws(() => options({ lease: '0' }), (err: unknown) => err instanceof UsageError && /--lease must be at least 1000 \(ms\), not 0/.test(err.message))
+    assert.throws(() => options({}, { INSERTFN_LEASE_MS: '999' }), (err: unknown) => err instanceof UsageError && /not 999/.test(err.message))
+  })
+})
+
 describe('service options: how much of the delivery records is kept', () => {
   it('keeps the defaults when nothing is given', () => {
     assert.deepEqual(options({}).records, {})

@@ -78,6 +78,16 @@ export function wholeNumber(value: string | undefined, name: string, hint: strin
   return n
 }
 
+/**
+ * The lease, ms: at least a second. A shorter one would give a job to another worker while the first is
+ * still delivering it, and a live worker's leases are renewed every third of it (docs/queue.md).
+ */
+function leaseOf(value: string | undefined, hint: string): number {
+  const ms = wholeNumber(value, '--lease', hint) ?? 60_000
+  if (ms < 1000) throw new UsageError(`--lease must be at least 1000 (ms), not ${ms}: a job would go to another worker while the first still delivers it`, hint)
+  return ms
+}
+
 type Values = { [K in keyof typeof SERVICE_FLAGS]?: (typeof SERVICE_FLAGS)[K]['type'] extends 'boolean' ? boolean : string }
 
 export function serviceOptions(values: Values, env: NodeJS.ProcessEnv, hint: string, resolvePath: (p: string) => string): ServiceOptions {
@@ -94,7 +104,7 @@ export function serviceOptions(values: Values, env: NodeJS.ProcessEnv, hint: str
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(memoryMb === undefined ? {} : { memoryMb }),
     },
-    leaseMs: wholeNumber(values.lease ?? env.INSERTFN_LEASE_MS, '--lease', hint) ?? 60_000,
+    leaseMs: leaseOf(values.lease ?? env.INSERTFN_LEASE_MS, hint),
     ...(env.INSERTFN_SECRET_KEY ? { secretKey: env.INSERTFN_SECRET_KEY } : {}),
     records: recordRetention(values, env, hint),
   }

@@ -156,7 +156,6 @@ export class PortQueue implements JobQueue {
   readonly leaseWaitMs: number
   /** The queue's own lease when the serving thread keeps this thread's longer leases alive (see the constructor). */
   readonly #keepAliveMs: number | undefined
-  readonly keepsLeasesAlive: boolean
 
   /**
    * `leaseWaitMs`: how long a lease that finds no job waits in the queue's thread for one (0: it answers
@@ -170,7 +169,6 @@ export class PortQueue implements JobQueue {
     this.#gatherMs = options.settleGatherMs ?? SETTLE_GATHER_MS
     this.leaseWaitMs = options.leaseWaitMs ?? 0
     this.#keepAliveMs = options.keepLeasesAliveMs
-    this.keepsLeasesAlive = options.keepLeasesAliveMs !== undefined
     port.on('message', (a: Answer) => {
       const waiter = this.#pending.get(a.id)
       if (waiter === undefined) return
@@ -183,6 +181,10 @@ export class PortQueue implements JobQueue {
       for (const { reject } of this.#pending.values()) reject(new Error('the queue is gone: the thread that serves it closed the port with the operation unanswered'))
       this.#pending.clear()
     })
+  }
+
+  get keepsLeasesAlive(): boolean {
+    return this.#keepAliveMs !== undefined
   }
 
   #call<T>(request: DistributiveOmit<Request, 'id'>): Promise<T> {
